@@ -1,0 +1,37 @@
+# Huikuan: the two commands a new user types are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATE ?= 2026-11-20
+ACCOUNTS ?= 20000
+DAYS ?= 30
+
+.PHONY: run test lint typecheck bench demo clean install
+
+$(STAMP): pyproject.toml requirements/constraints.txt scripts/bootstrap.sh
+	bash scripts/bootstrap.sh
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/huikuan db upgrade
+	$(BIN)/huikuan demo --accounts $(ACCOUNTS) --date $(DATE) --days $(DAYS) --reset
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m huikuan.bench
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
