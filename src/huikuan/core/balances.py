@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 
 
@@ -71,3 +72,16 @@ class Balance:
 
     def as_dict(self) -> dict[str, int]:
         return {component.value: self.get(component) for component in Component}
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """Money received against an account on a business date (after any reversal is netted)."""
+
+    received_on: date
+    amount: int
+    reference: str = ""
+
+    def __post_init__(self) -> None:
+        if self.amount <= 0:
+            raise ValueError("a receipt amount must be positive")

@@ -41,7 +41,8 @@ class CurrencyMismatchError(ValueError):
 def divide(numerator: int, denominator: int, rounding: Rounding) -> int:
     """Integer ``numerator / denominator`` rounded by ``rounding``; exact for any ints.
 
-    >>> divide(5, 2, Rounding.HALF_UP), divide(5, 2, Rounding.HALF_EVEN), divide(-5, 2, Rounding.HALF_UP)
+    >>> up, even = Rounding.HALF_UP, Rounding.HALF_EVEN
+    >>> divide(5, 2, up), divide(5, 2, even), divide(-5, 2, up)
     (3, 2, -3)
     >>> divide(7, 3, Rounding.DOWN), divide(7, 3, Rounding.UP), divide(-7, 3, Rounding.FLOOR)
     (2, 3, -3)
@@ -206,7 +207,7 @@ class Money:
 
 
 def split_by_weights(total: int, weights: Sequence[int]) -> list[int]:
-    """Split ``total`` in proportion to non-negative integer ``weights``; the parts sum to ``total``.
+    """Split ``total`` in proportion to non-negative ``weights``; the parts sum to ``total``.
 
     Largest-remainder method: each part is floored, then the minor units left over go one each
     to the parts with the largest remainders (ties to the earlier part), so the result is exact
