@@ -1,9 +1,9 @@
 """Chinese statutory holidays (法定节假日) and make-up workdays (调休上班日), as data.
 
 Data flow: the State Council's yearly notice (国务院办公厅关于某年部分节假日安排的通知) →
-one :class:`YearNotice` in :data:`NOTICES` → :mod:`huikuan.core.calendar`, which precomputes
-the business days from it. Nothing here computes anything; a new year is added by appending
-its notice, after which :func:`huikuan.core.calendar.last_announced_year` moves on by itself.
+one :class:`YearNotice` in :data:`NOTICES` → :mod:`huikuan.core.business_calendar`, which
+precomputes the business days from it. Nothing here computes anything; a new year is added by
+appending its notice, after which ``business_calendar.last_announced_year`` moves on by itself.
 
 A notice is keyed by the year it is *for*, and a holiday period may start in the year before
 (the 2023 New Year's holiday began on 2022-12-31). Holiday periods list every day off, the
