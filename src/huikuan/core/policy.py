@@ -165,3 +165,55 @@ class PolicyBook:
 
     def values(self) -> tuple[ProductPolicy, ...]:
         return tuple(self._policies.values())
+
+
+def policy_to_dict(policy: ProductPolicy) -> dict[str, object]:
+    """A plain, JSON-ready form of a policy (stored with the product, versioned)."""
+    return {
+        "code": policy.code,
+        "version": policy.version,
+        "currency": policy.currency,
+        "interest_rate_ppm": policy.interest_rate_ppm,
+        "interest_compound": policy.interest_compound,
+        "penalty_rate_ppm": policy.penalty_rate_ppm,
+        "penalty_base": policy.penalty_base.value,
+        "penalty_compound": policy.penalty_compound,
+        "day_count": policy.day_count.value,
+        "grace_days": policy.grace_days,
+        "cost_cap_ppm": policy.cost_cap_ppm,
+        "late_fee_rate_ppm": policy.late_fee_rate_ppm,
+        "late_fee_floor": policy.late_fee_floor,
+        "late_fee_ceiling": policy.late_fee_ceiling,
+        "min_payment_principal_ppm": policy.min_payment_principal_ppm,
+        "min_payment_floor": policy.min_payment_floor,
+        "accrue_during_pause": policy.accrue_during_pause,
+        "rounding": policy.rounding.value,
+        "bucket_scheme": {
+            "code": policy.bucket_scheme.code,
+            "version": policy.bucket_scheme.version,
+            "ranges": [[b.code, b.min_dpd, b.max_dpd] for b in policy.bucket_scheme.ranges],
+        },
+        "waterfall_code": policy.waterfall_code,
+        "write_off_dpd": policy.write_off_dpd,
+    }
+
+
+def policy_from_dict(data: Mapping[str, object]) -> ProductPolicy:
+    """Inverse of :func:`policy_to_dict`; unknown or missing keys are a clear error."""
+    values = dict(data)
+    scheme = values.pop("bucket_scheme")
+    if not isinstance(scheme, Mapping):
+        raise ValueError("policy: bucket_scheme must be an object")
+    ranges = tuple(
+        BucketRange(str(code), int(low), None if high is None else int(high))
+        for code, low, high in scheme["ranges"]
+    )
+    known = set(ProductPolicy.__dataclass_fields__)
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"policy: unknown field(s) {', '.join(sorted(unknown))}")
+    values["penalty_base"] = PenaltyBase(str(values["penalty_base"]))
+    values["day_count"] = DayCount(str(values["day_count"]))
+    values["rounding"] = Rounding(str(values["rounding"]))
+    values["bucket_scheme"] = BucketScheme(str(scheme["code"]), int(scheme["version"]), ranges)
+    return ProductPolicy(**values)  # type: ignore[arg-type]

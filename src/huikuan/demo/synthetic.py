@@ -23,7 +23,7 @@ from huikuan.core.identity import gb11643_check_char
 from huikuan.core.policy import ProductPolicy
 from huikuan.demo.catalogue import DEMO_POLICIES
 from huikuan.nightly.frames import ACCOUNT_SCHEMA, PAUSE_SCHEMA, PAYMENT_SCHEMA, policies_frame
-from huikuan.nightly.stages import age, attach_policies, detach_policies
+from huikuan.nightly.stages import age, attach_policies
 
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
@@ -161,9 +161,7 @@ def generate_portfolio(
     )
     pauses = _disputes(rng, ids, as_of)
     aged = age(attach_policies(frame, policies_frame(policies)), pauses.drop("reason"), as_of)
-    frame = detach_policies(aged.with_columns(pl.col("_dpd").alias("dpd"))).with_columns(
-        frame.get_column("debtor_id")
-    )
+    frame = aged.with_columns(pl.col("_dpd").alias("dpd")).select([*ACCOUNT_SCHEMA, "debtor_id"])
     propensity = np.array(_DAILY_PAY_PROPENSITY)[np.minimum(behind, len(_DAILY_PAY_PROPENSITY) - 1)]
     return SyntheticPortfolio(
         seed=seed,

@@ -25,6 +25,8 @@ from huikuan.nightly.stages import (
     accrue,
     age,
     attach_policies,
+    bucket_code,
+    bucket_index,
     classify,
     detach_policies,
     normalise_pauses,
@@ -121,6 +123,9 @@ def close_days(
             ClosedDay(day, DayTotals(received, totals.interest, totals.penalty, totals.fee))
         )
     history = pl.concat(changes) if changes else _empty_changes()
+    frame = frame.with_columns(
+        bucket_code(bucket_index(pl.col("dpd"), schemes), schemes).alias("bucket")
+    )
     return NightlyResult(detach_policies(frame), history, tuple(closed), clock.seconds)
 
 

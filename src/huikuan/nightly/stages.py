@@ -45,7 +45,8 @@ def attach_policies(accounts: pl.DataFrame, policies: pl.DataFrame) -> pl.DataFr
 
 
 def detach_policies(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select(list(ACCOUNT_SCHEMA))
+    """Drop the policy columns again; other columns the caller carried (debtor id …) stay."""
+    return frame.drop(POLICY_COLUMNS)
 
 
 def normalise_pauses(pauses: pl.DataFrame) -> pl.DataFrame:
