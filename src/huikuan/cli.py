@@ -24,7 +24,7 @@ from huikuan.db.migrate import current_revision, head_revision, upgrade
 from huikuan.demo.service import DemoExistsError, load_demo
 from huikuan.logs import configure_logging, get_logger
 from huikuan.nightly.pipeline import OutOfOrderDayError
-from huikuan.nightly.service import DayReport, close_through, get_day
+from huikuan.nightly.service import DayReport, close_through, get_day, last_closed
 from huikuan.settings import get_settings
 
 app = typer.Typer(help="Huikuan (回款): compliance-first debt collection.", no_args_is_help=True)
@@ -185,7 +185,11 @@ def _print_summary(engine: Engine, as_of: date) -> None:
         day = get_day(session, as_of)
         rows = bucket_summary(session)
         statuses = status_counts(session)
-    table = Table(title=f"账龄分布 Portfolio by bucket · 业务日期 {as_of} (CNY)")
+        through = last_closed(session)
+    # The bucket table is the portfolio as it stands now; the day line is for the date asked.
+    table = Table(
+        title=f"账龄分布 Open accounts by bucket · 已跑批至 closed through {through} (CNY)"
+    )
     for heading in ("账龄 Bucket", "户数 Accounts", "本金 Principal", "利息 Interest"):
         table.add_column(heading, justify="right")
     for heading in ("罚息 Penalty", "费用 Fees", "余额 Balance"):
@@ -201,7 +205,7 @@ def _print_summary(engine: Engine, as_of: date) -> None:
         sum(r.fee for r in rows),
     )
     table.add_row(*_cells(total), style="bold")
-    console.print(table, width=max(console.width, 140))
+    Console(width=max(console.width, 132)).print(table)
     closed = ", ".join(f"{status} {count:,}" for status, count in sorted(statuses.items()))
     console.print(f"Accounts by status: {closed}")
     if day is None:

@@ -15,9 +15,10 @@ Assumptions, each checked below or by the exploration recorded here:
   the 15th is the expected due day. The choice does not matter for what we assert: for any
   due day D from 1 to 28 and any snapshot 1 to 30 days after May's day D, every loan falls in
   the same one of M0 / M1 / M2+ (checked in exploration; deeper buckets shift with the date).
-* Amount paid toward instalments = ``paid_total - paid_late_fees``. ``paid_total`` is exactly
-  principal + interest + late fees (checked to the cent), and a late fee does not cover an
-  instalment. Keeping the fees in moves 2 more late loans into M1 (61/66 instead of 63/66).
+* Amount paid toward instalments = ``paid_total - paid_late_fees``. ``paid_total`` is
+  principal + interest + late fees (checked, to within a cent of rounding), and a late fee
+  does not cover an instalment. Keeping the fees in moves 2 more late loans into M1 (61/66
+  instead of 63/66).
 * No tolerance on the instalment. A partly paid instalment is still unpaid, as in the core.
   A tolerance of 1, 2 or 5 cents changes no loan's bucket, so none is used.
 * Snapshot date ``SNAPSHOT = 2018-05-31``, inferred from the data rather than known. Most

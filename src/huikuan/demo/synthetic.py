@@ -22,8 +22,8 @@ import polars as pl
 from huikuan.core.identity import gb11643_check_char
 from huikuan.core.policy import ProductPolicy
 from huikuan.demo.catalogue import DEMO_POLICIES
-from huikuan.nightly.frames import ACCOUNT_SCHEMA, PAUSE_SCHEMA, PAYMENT_SCHEMA, policies_frame
-from huikuan.nightly.stages import age, attach_policies
+from huikuan.nightly.frames import ACCOUNT_SCHEMA, PAUSE_SCHEMA, PAYMENT_SCHEMA
+from huikuan.nightly.stages import age, normalise_pauses, partition_by_product
 
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
@@ -160,8 +160,14 @@ def generate_portfolio(
         pl.lit(0, dtype=pl.Int32).alias("dpd"),
     )
     pauses = _disputes(rng, ids, as_of)
-    aged = age(attach_policies(frame, policies_frame(policies)), pauses.drop("reason"), as_of)
-    frame = aged.with_columns(pl.col("_dpd").alias("dpd")).select([*ACCOUNT_SCHEMA, "debtor_id"])
+    # The opening DPD comes from the nightly pipeline's own ageing rule.
+    by_code = {policy.code: policy for policy in policies}
+    spans = normalise_pauses(pauses.drop("reason"))
+    aged = [
+        age(part, spans, as_of, by_code[code]).with_columns(pl.col("_dpd").alias("dpd"))
+        for code, part in partition_by_product(frame, by_code).items()
+    ]
+    frame = pl.concat(aged).sort("account_id").select([*ACCOUNT_SCHEMA, "debtor_id"])
     propensity = np.array(_DAILY_PAY_PROPENSITY)[np.minimum(behind, len(_DAILY_PAY_PROPENSITY) - 1)]
     return SyntheticPortfolio(
         seed=seed,

@@ -7,57 +7,12 @@ materialises anything. They are the vectorised twins of :mod:`huikuan.core.money
 
 from __future__ import annotations
 
+from datetime import date
+from itertools import pairwise
+
 import polars as pl
 
 from huikuan.core.money import Rounding
-
-# Rounding modes as small integer codes so a per-row rounding column stays cheap.
-ROUNDING_CODES: dict[Rounding, int] = {
-    Rounding.HALF_UP: 0,
-    Rounding.HALF_EVEN: 1,
-    Rounding.HALF_DOWN: 2,
-    Rounding.DOWN: 3,
-    Rounding.UP: 4,
-    Rounding.FLOOR: 5,
-    Rounding.CEILING: 6,
-}
-
-
-def divide_non_negative(
-    numerator: pl.Expr, denominator: pl.Expr, rounding_code: pl.Expr
-) -> pl.Expr:
-    """``numerator ÷ denominator`` for numerator ≥ 0 and denominator > 0, by a per-row rounding.
-
-    For non-negative quotients DOWN equals FLOOR and UP equals CEILING; the half rules
-    compare twice the remainder with the denominator, as :func:`huikuan.core.money.divide`.
-    """
-    quotient = numerator // denominator
-    twice_remainder = (numerator - quotient * denominator) * 2
-    exact = twice_remainder == 0
-    above_half = twice_remainder > denominator
-    at_half = twice_remainder == denominator
-    round_up = (
-        pl.when(exact)
-        .then(False)
-        .when(rounding_code.is_in([3, 5]))  # DOWN, FLOOR
-        .then(False)
-        .when(rounding_code.is_in([4, 6]))  # UP, CEILING
-        .then(True)
-        .when(above_half)
-        .then(True)
-        .when(~at_half)
-        .then(False)
-        .when(rounding_code == 0)  # HALF_UP
-        .then(True)
-        .when(rounding_code == 2)  # HALF_DOWN
-        .then(False)
-        .otherwise(quotient % 2 == 1)  # HALF_EVEN: up only from an odd quotient
-    )
-    return quotient + round_up.cast(pl.Int64)
-
-
-def floor_div(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
-    return numerator // denominator
 
 
 def month_index(day: pl.Expr) -> pl.Expr:
@@ -65,15 +20,78 @@ def month_index(day: pl.Expr) -> pl.Expr:
     return day.dt.year().cast(pl.Int64) * 12 + day.dt.month().cast(pl.Int64) - 1
 
 
-def add_months(anchor: pl.Expr, months: pl.Expr) -> pl.Expr:
-    """Twin of :func:`huikuan.core.delinquency.add_months`: anchor day kept, month end clips."""
-    target = month_index(anchor) + months
-    first_of_month = pl.date(target // 12, target % 12 + 1, 1)
-    last_day = first_of_month.dt.days_in_month().cast(pl.Int64)
-    day = pl.min_horizontal(anchor.dt.day().cast(pl.Int64), last_day)
-    return first_of_month + pl.duration(days=day - 1)
+# Calendar lookup tables, indexed by month index − FIRST_MONTH: day number (days since
+# 1970-01-01) of each month's first day, and each month's length. Gathering from them is far
+# cheaper than building dates row by row.
+FIRST_MONTH = 1900 * 12
+_LAST_MONTH = 2400 * 12
+_EPOCH = date(1970, 1, 1)
+_MONTH_STARTS = [
+    (date(m // 12, m % 12 + 1, 1) - _EPOCH).days for m in range(FIRST_MONTH, _LAST_MONTH + 1)
+]
+MONTH_START_DAYS = pl.Series("month_start", _MONTH_STARTS, dtype=pl.Int64)
+MONTH_LENGTHS = pl.Series(
+    "month_length",
+    [b - a for a, b in pairwise(_MONTH_STARTS)] + [31],
+    dtype=pl.Int64,
+)
 
 
-def days_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
-    """Whole days from ``earlier`` to ``later`` as Int64."""
-    return later.cast(pl.Int32).cast(pl.Int64) - earlier.cast(pl.Int32).cast(pl.Int64)
+def day_number(value: date) -> int:
+    """Days since 1970-01-01, the integer form dates take inside the stages."""
+    return (value - _EPOCH).days
+
+
+def date_days(day: pl.Expr) -> pl.Expr:
+    """A ``Date`` column as its day number (Int64)."""
+    return day.cast(pl.Int32).cast(pl.Int64)
+
+
+def month_start_days(month: pl.Expr) -> pl.Expr:
+    return pl.lit(MONTH_START_DAYS).gather(month - FIRST_MONTH)
+
+
+def month_length(month: pl.Expr) -> pl.Expr:
+    return pl.lit(MONTH_LENGTHS).gather(month - FIRST_MONTH)
+
+
+def due_day_number(first_month: pl.Expr, anchor_day: pl.Expr, cycle: pl.Expr) -> pl.Expr:
+    """Day number of a schedule's ``cycle``-th due date: anchor day clipped to the month's end."""
+    month = first_month + cycle
+    return month_start_days(month) + pl.min_horizontal(anchor_day, month_length(month)) - 1
+
+
+def divide_by_rule(
+    numerator: pl.Expr,
+    denominator: pl.Expr,
+    round_a: pl.Expr,
+    round_b: pl.Expr,
+    half_even: pl.Expr | None,
+) -> pl.Expr:
+    """``numerator ÷ denominator`` (numerator ≥ 0, denominator > 0) by each row's rounding.
+
+    Every rule but half-even is one floor division: ``(2n + a·d + b) // 2d`` with (a, b) =
+    (0, 0) floor/down, (2, −1) ceiling/up, (1, 0) half-up, (1, −1) half-down (see
+    :data:`ROUNDING_OFFSETS`). Half-even needs the parity of the quotient, so it is only
+    built when some product uses it (``half_even`` not ``None``).
+    """
+    offset_rule = (numerator * 2 + round_a * denominator + round_b) // (denominator * 2)
+    if half_even is None:
+        return offset_rule
+    quotient = numerator // denominator
+    twice_remainder = (numerator - quotient * denominator) * 2
+    even_rule = quotient + (
+        (twice_remainder > denominator) | ((twice_remainder == denominator) & (quotient % 2 == 1))
+    ).cast(pl.Int64)
+    return pl.when(half_even).then(even_rule).otherwise(offset_rule)
+
+
+ROUNDING_OFFSETS: dict[Rounding, tuple[int, int]] = {
+    Rounding.FLOOR: (0, 0),
+    Rounding.DOWN: (0, 0),
+    Rounding.CEILING: (2, -1),
+    Rounding.UP: (2, -1),
+    Rounding.HALF_UP: (1, 0),
+    Rounding.HALF_DOWN: (1, -1),
+    Rounding.HALF_EVEN: (1, 0),  # ties are then decided by the parity branch
+}

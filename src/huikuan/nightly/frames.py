@@ -1,9 +1,7 @@
 """Column layouts of the nightly run's frames, and conversion to and from core values.
 
 Money columns are Int64 minor units, dates are Polars ``Date``. The accounts frame carries
-exactly the fields of :class:`huikuan.core.accrual.AccountState`; the policies frame one row
-per product with the fields of :class:`huikuan.core.policy.ProductPolicy` that the vectorised
-rules read (prefixed ``p_`` once attached to the accounts).
+exactly the fields of :class:`huikuan.core.accrual.AccountState`.
 """
 
 from __future__ import annotations
@@ -16,8 +14,7 @@ import polars as pl
 from huikuan.core.accrual import AccountState, AccountStatus
 from huikuan.core.balances import Balance
 from huikuan.core.delinquency import DueSchedule, Pause
-from huikuan.core.policy import BucketScheme, PenaltyBase, ProductPolicy
-from huikuan.nightly.expressions import ROUNDING_CODES
+from huikuan.core.policy import BucketScheme, ProductPolicy
 
 STATUS = pl.Enum([status.value for status in AccountStatus])
 
@@ -48,25 +45,6 @@ PAUSE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 PAYMENT_SCHEMA: dict[str, pl.DataType] = {"account_id": pl.Int64(), "amount": pl.Int64()}
-
-POLICY_SCHEMA: dict[str, pl.DataType] = {
-    "product_code": pl.String(),
-    "p_interest_rate_ppm": pl.Int64(),
-    "p_interest_compound": pl.Boolean(),
-    "p_penalty_rate_ppm": pl.Int64(),
-    "p_penalty_on_interest": pl.Boolean(),
-    "p_penalty_compound": pl.Boolean(),
-    "p_days_in_year": pl.Int64(),
-    "p_grace_days": pl.Int64(),
-    "p_cost_cap_ppm": pl.Int64(),
-    "p_late_fee_rate_ppm": pl.Int64(),
-    "p_late_fee_floor": pl.Int64(),
-    "p_late_fee_ceiling": pl.Int64(),
-    "p_accrue_during_pause": pl.Boolean(),
-    "p_rounding": pl.Int64(),
-    "p_bucket_scheme": pl.String(),
-    "p_waterfall": pl.String(),
-}
 
 
 def accounts_frame(states: Iterable[AccountState]) -> pl.DataFrame:
@@ -128,31 +106,6 @@ def payments_frame(payments: Mapping[int, int] | Iterable[tuple[int, int]]) -> p
     items = payments.items() if isinstance(payments, Mapping) else payments
     rows = [{"account_id": account_id, "amount": amount} for account_id, amount in items]
     return pl.DataFrame(rows, schema=PAYMENT_SCHEMA)
-
-
-def policies_frame(policies: Iterable[ProductPolicy]) -> pl.DataFrame:
-    rows = [
-        {
-            "product_code": p.code,
-            "p_interest_rate_ppm": p.interest_rate_ppm,
-            "p_interest_compound": p.interest_compound,
-            "p_penalty_rate_ppm": p.penalty_rate_ppm,
-            "p_penalty_on_interest": p.penalty_base is PenaltyBase.PRINCIPAL_AND_INTEREST,
-            "p_penalty_compound": p.penalty_compound,
-            "p_days_in_year": p.day_count.days_in_year,
-            "p_grace_days": p.grace_days,
-            "p_cost_cap_ppm": p.cost_cap_ppm,
-            "p_late_fee_rate_ppm": p.late_fee_rate_ppm,
-            "p_late_fee_floor": p.late_fee_floor,
-            "p_late_fee_ceiling": p.late_fee_ceiling,
-            "p_accrue_during_pause": p.accrue_during_pause,
-            "p_rounding": ROUNDING_CODES[p.rounding],
-            "p_bucket_scheme": p.bucket_scheme.code,
-            "p_waterfall": p.waterfall_code,
-        }
-        for p in policies
-    ]
-    return pl.DataFrame(rows, schema=POLICY_SCHEMA)
 
 
 def bucket_schemes(policies: Iterable[ProductPolicy]) -> dict[str, BucketScheme]:

@@ -11,7 +11,7 @@ and they never influence results.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -19,22 +19,22 @@ from datetime import date, timedelta
 import polars as pl
 
 from huikuan.core.policy import ProductPolicy
-from huikuan.nightly.frames import bucket_schemes, empty_payments, policies_frame
+from huikuan.nightly.frames import empty_payments
 from huikuan.nightly.stages import (
     DayTotals,
     accrue,
     age,
-    attach_policies,
     bucket_code,
     bucket_index,
     classify,
-    detach_policies,
+    join_partitions,
     normalise_pauses,
+    partition_by_product,
     post_payments,
     settle_day,
 )
 
-STAGES = ("post_payments", "age", "accrue", "classify", "settle")
+STAGES = ("partition", "post_payments", "age", "accrue", "classify", "settle")
 
 
 @dataclass
@@ -83,7 +83,7 @@ def last_closed_day(accounts: pl.DataFrame) -> date:
 
 def close_days(
     accounts: pl.DataFrame,
-    policies: list[ProductPolicy] | tuple[ProductPolicy, ...],
+    policies: Sequence[ProductPolicy],
     through: date,
     *,
     pauses: pl.DataFrame | None = None,
@@ -99,34 +99,61 @@ def close_days(
         raise OutOfOrderDayError(
             f"portfolio already closed through {start}; cannot close {through}"
         )
-    schemes = bucket_schemes(policies)
-    frame = attach_policies(accounts, policies_frame(policies))
-    spans = normalise_pauses(pauses) if pauses is not None else normalise_pauses(pl.DataFrame())
+    by_code = _policies_by_code(policies)
+    with clock.stage("partition"):
+        parts = partition_by_product(accounts, by_code)
+        spans = normalise_pauses(pauses if pauses is not None else pl.DataFrame())
     changes: list[pl.DataFrame] = []
     closed: list[ClosedDay] = []
     day = start
     while day < through:
         day += timedelta(days=1)
         receipts = payments_for(day) if payments_for is not None else empty_payments()
-        with clock.stage("post_payments"):
-            frame, received = post_payments(frame, receipts)
-        with clock.stage("age"):
-            frame = age(frame, spans, day)
-        with clock.stage("accrue"):
-            frame = accrue(frame, day)
-        with clock.stage("classify"):
-            frame, day_changes = classify(frame, schemes, day)
-        with clock.stage("settle"):
-            frame, totals = settle_day(frame, day)
-        changes.append(day_changes)
-        closed.append(
-            ClosedDay(day, DayTotals(received, totals.interest, totals.penalty, totals.fee))
-        )
-    history = pl.concat(changes) if changes else _empty_changes()
-    frame = frame.with_columns(
-        bucket_code(bucket_index(pl.col("dpd"), schemes), schemes).alias("bucket")
+        received = receipts.group_by("account_id").agg(pl.col("amount").sum().alias("_paid"))
+        matched = interest = penalty = fee = 0
+        for code, part in parts.items():
+            policy = by_code[code]
+            if received.height:
+                with clock.stage("post_payments"):
+                    part, count = post_payments(part, received, policy)
+                matched += count
+            with clock.stage("age"):
+                part = age(part, spans, day, policy)
+            with clock.stage("accrue"):
+                part = accrue(part, day, policy)
+            with clock.stage("classify"):
+                part, day_changes = classify(part, policy.bucket_scheme, day)
+            with clock.stage("settle"):
+                part, sums = settle_day(part, day)
+            parts[code] = part
+            changes.append(day_changes)
+            interest, penalty, fee = interest + sums[0], penalty + sums[1], fee + sums[2]
+        if matched != received.height:
+            raise ValueError(
+                f"{received.height - matched} account(s) with receipts on {day} "
+                "are not in the portfolio"
+            )
+        total_received = int(receipts.get_column("amount").sum()) if receipts.height else 0
+        closed.append(ClosedDay(day, DayTotals(total_received, interest, penalty, fee)))
+    with clock.stage("partition"):
+        for code, part in parts.items():
+            scheme = by_code[code].bucket_scheme
+            parts[code] = part.with_columns(
+                bucket_code(bucket_index(pl.col("dpd"), scheme), scheme).alias("bucket")
+            )
+        frame = join_partitions(parts)
+    history = (
+        pl.concat(changes).sort("business_date", "account_id") if changes else _empty_changes()
     )
-    return NightlyResult(detach_policies(frame), history, tuple(closed), clock.seconds)
+    return NightlyResult(frame, history, tuple(closed), clock.seconds)
+
+
+def _policies_by_code(policies: Sequence[ProductPolicy]) -> dict[str, ProductPolicy]:
+    by_code: dict[str, ProductPolicy] = {}
+    for policy in policies:
+        if by_code.setdefault(policy.code, policy) != policy:
+            raise ValueError(f"two different policies share the code {policy.code!r}")
+    return by_code
 
 
 def _empty_changes() -> pl.DataFrame:
