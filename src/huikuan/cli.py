@@ -48,6 +48,19 @@ def _engine() -> Engine:
     return make_engine(settings.database_url)
 
 
+def _migrated_engine() -> Engine:
+    """The engine, refusing with a clear message when the schema is not the latest."""
+    engine = _engine()
+    current, head = current_revision(engine), head_revision(engine)
+    if current != head:
+        console.print(
+            f"[red]The database schema is at {current or 'nothing'}, the latest is {head}: "
+            "run `huikuan db upgrade` first.[/red]"
+        )
+        raise typer.Exit(2)
+    return engine
+
+
 def _business_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -125,7 +138,7 @@ def demo(
 def nightly_run(business_date: DateOption, as_json: JsonOption = False) -> None:
     """Close every day through --date: accrual, DPD, bucket, roll (日终跑批). Runs once per date."""
     as_of = _business_date(business_date)
-    engine = _engine()
+    engine = _migrated_engine()
     try:
         report = close_through(engine, as_of)
     except OutOfOrderDayError as exc:
@@ -157,7 +170,7 @@ def nightly_run(business_date: DateOption, as_json: JsonOption = False) -> None:
 def nightly_summary(business_date: DateOption, as_json: JsonOption = False) -> None:
     """Accounts and balances per bucket, and what the day accrued (账龄分布)."""
     as_of = _business_date(business_date)
-    engine = _engine()
+    engine = _migrated_engine()
     if as_json:
         with transaction(engine) as session:
             day = get_day(session, as_of)

