@@ -28,6 +28,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck
+	bash scripts/ensure-postgres.sh
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

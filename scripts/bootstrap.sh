@@ -13,13 +13,5 @@ if ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-venv
 fi
-# PostgreSQL 15 server binaries: the test suite starts a throwaway server on loopback.
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
-  echo "Installing PostgreSQL 15 server binaries (Debian postgresql-15)…"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql-15 >/dev/null
-fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q -c requirements/constraints.txt -e '.[dev]'
