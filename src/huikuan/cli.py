@@ -17,13 +17,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine
 
-from huikuan.accounts.service import BucketRow, bucket_summary, status_counts
+from huikuan.accounts.service import (
+    BucketRow,
+    bucket_summary,
+    load_bucket_history,
+    load_policies,
+    load_products,
+    status_counts,
+)
+from huikuan.core.delinquency import Movement
 from huikuan.core.money import format_minor
 from huikuan.db.engine import make_engine, transaction
 from huikuan.db.migrate import current_revision, head_revision, upgrade
 from huikuan.demo.service import DemoExistsError, load_demo
 from huikuan.logs import configure_logging, get_logger
 from huikuan.nightly.pipeline import OutOfOrderDayError
+from huikuan.nightly.rolls import movements_between
 from huikuan.nightly.service import DayReport, close_through, get_day, last_closed
 from huikuan.settings import get_settings
 
@@ -132,6 +141,7 @@ def demo(
         + f" … {len(result.users)} in all."
     )
     _print_summary(engine, as_of)
+    _print_movements(engine, result.start, as_of)
 
 
 @nightly_app.command("run")
@@ -229,6 +239,23 @@ def _print_summary(engine: Engine, as_of: date) -> None:
         f"(interest {_yuan(day.interest)}, penalty {_yuan(day.penalty)}, fees {_yuan(day.fee)}); "
         f"当日回款 received {_yuan(day.received)}; bucket changes {day.bucket_changes:,}."
     )
+
+
+def _print_movements(engine: Engine, start: date, end: date) -> None:
+    with transaction(engine) as session:
+        history = load_bucket_history(session)
+        products = load_products(session)
+        policies = load_policies(session)
+    moves = movements_between(history, products, policies, start, end)
+    counts = dict(moves.group_by("movement").len().iter_rows())
+    labels = [
+        (Movement.ROLL_FORWARD, "迁徙 roll forward"),
+        (Movement.ROLL_BACK, "降期 roll back"),
+        (Movement.CURE, "出催 cured"),
+        (Movement.STAY, "持平 stayed"),
+    ]
+    parts = [f"{label} {counts.get(move.value, 0):,}" for move, label in labels]
+    console.print(f"Movements {start} → {end}: " + ", ".join(parts) + ".")
 
 
 def _cells(row: BucketRow) -> list[str]:

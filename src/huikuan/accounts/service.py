@@ -101,3 +101,27 @@ def bucket_summary(session: Session) -> list[BucketRow]:
 def status_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Account.status, func.count()).group_by(Account.status)).all()
     return {str(status): int(count) for status, count in rows}
+
+
+def load_bucket_history(session: Session) -> pl.DataFrame:
+    rows = session.execute(
+        select(
+            BucketHistory.account_id,
+            BucketHistory.business_date,
+            BucketHistory.from_bucket,
+            BucketHistory.to_bucket,
+        ).order_by(BucketHistory.id)
+    ).all()
+    schema = {
+        "account_id": pl.Int64(),
+        "business_date": pl.Date(),
+        "from_bucket": pl.String(),
+        "to_bucket": pl.String(),
+    }
+    return pl.DataFrame([tuple(row) for row in rows], schema=schema, orient="row")
+
+
+def load_products(session: Session) -> pl.DataFrame:
+    rows = session.execute(select(Account.id, Account.product_code)).all()
+    schema = {"account_id": pl.Int64(), "product_code": pl.String()}
+    return pl.DataFrame([tuple(row) for row in rows], schema=schema, orient="row")

@@ -17,7 +17,8 @@ import polars as pl
 from alembic import command
 from sqlalchemy import Engine, func, insert, select
 
-from huikuan.accounts.models import Account, AccountPause, Debtor
+from huikuan.accounts.models import Account, AccountPause, BucketHistory, Debtor
+from huikuan.core.delinquency import Movement
 from huikuan.core.policy import policy_to_dict
 from huikuan.db.engine import transaction
 from huikuan.db.migrate import alembic_config
@@ -141,6 +142,21 @@ def _write_organisation_and_portfolio(
                 }
             )
         session.execute(insert(Account), rows)
+        # 入催: every account's first bucket is history too, so any date's bucket is known.
+        session.execute(
+            insert(BucketHistory),
+            [
+                {
+                    "account_id": row["id"],
+                    "business_date": start,
+                    "from_bucket": None,
+                    "to_bucket": row["bucket"],
+                    "dpd": row["dpd"],
+                    "movement": (Movement.ENTER if row["dpd"] > 0 else Movement.NEW_CURRENT).value,
+                }
+                for row in rows
+            ],
+        )
         pauses = portfolio.pauses.to_dicts()
         if pauses:
             session.execute(insert(AccountPause), pauses)
