@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from huikuan.accounts.models import Account, AccountPause, BucketHistory
@@ -45,14 +46,17 @@ def load_policies(session: Session) -> tuple[ProductPolicy, ...]:
 
 
 def save_accounts(session: Session, frame: pl.DataFrame) -> int:
-    """Write the nightly state back (ORM bulk update by primary key); returns rows written."""
-    columns = ["account_id", *STATE_COLUMNS, "bucket"]
-    rows = [
-        {"id": row["account_id"], **{k: row[k] for k in columns[1:]}}
-        for row in frame.select(columns).iter_rows(named=True)
-    ]
+    """Write the nightly state back, one executemany UPDATE by primary key; returns rows."""
+    columns = [*STATE_COLUMNS, "bucket"]
+    table = cast(Table, Account.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("key"))
+        .values({name: bindparam(name) for name in columns})
+    )
+    rows = frame.select(pl.col("account_id").alias("key"), *columns).to_dicts()
     if rows:
-        session.execute(update(Account), rows)
+        session.connection().execute(statement, rows)
     return len(rows)
 
 
