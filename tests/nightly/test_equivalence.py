@@ -8,47 +8,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huikuan.core.accrual import AccountState, AccountStatus
-from huikuan.core.allocation import WATERFALLS
 from huikuan.core.balances import Balance
 from huikuan.core.delinquency import DueSchedule, Pause
-from huikuan.core.money import Rounding
 from huikuan.core.policy import (
-    BucketRange,
-    BucketScheme,
-    DayCount,
-    PenaltyBase,
     ProductPolicy,
-    monthly_buckets,
 )
 from huikuan.demo.synthetic import generate_portfolio
 from huikuan.nightly.frames import account_states, accounts_frame, pauses_frame, payments_frame
 from huikuan.nightly.pipeline import close_days
 from huikuan.nightly.reference import close_days_scalar
+from tests.strategies import policies_strategy
 
 START = date(2026, 1, 20)
-WEEKLY = BucketScheme(
-    "WEEKLY", 1, (BucketRange("C", 0, 0), BucketRange("W1", 1, 7), BucketRange("W2+", 8, None))
-)
-
-policies_strategy = st.builds(
-    ProductPolicy,
-    code=st.just("P"),
-    interest_rate_ppm=st.integers(0, 400_000),
-    interest_compound=st.booleans(),
-    penalty_rate_ppm=st.integers(0, 400_000),
-    penalty_base=st.sampled_from(PenaltyBase),
-    penalty_compound=st.booleans(),
-    day_count=st.sampled_from(DayCount),
-    grace_days=st.integers(0, 5),
-    cost_cap_ppm=st.none() | st.integers(0, 360_000),
-    late_fee_rate_ppm=st.integers(0, 100_000),
-    late_fee_floor=st.integers(0, 5_000),
-    late_fee_ceiling=st.none() | st.integers(5_000, 50_000),
-    accrue_during_pause=st.booleans(),
-    rounding=st.sampled_from(list(Rounding)),
-    bucket_scheme=st.sampled_from([monthly_buckets(), WEEKLY]),
-    waterfall_code=st.sampled_from(sorted(WATERFALLS)),
-)
 
 
 @st.composite

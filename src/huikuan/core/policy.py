@@ -139,7 +139,6 @@ class ProductPolicy:
     rounding: Rounding = Rounding.HALF_UP
     bucket_scheme: BucketScheme = field(default=DEFAULT_BUCKETS)
     waterfall_code: str = "FPIP-OLDEST"
-    write_off_dpd: int = 180  # 核销 threshold
 
     def __post_init__(self) -> None:
         for name in ("interest_rate_ppm", "penalty_rate_ppm", "late_fee_rate_ppm", "grace_days"):
@@ -151,20 +150,15 @@ class ProductPolicy:
             raise ValueError(f"policy {self.code}: late fee ceiling below its floor")
 
 
-class PolicyBook:
-    """Policies by product code; a clear error for a product nobody configured."""
+def cost_cap_from_lpr(lpr_ppm: int, multiple: int = 4) -> int:
+    """The judicial protection ceiling as a cost cap: ``multiple`` × the one-year LPR.
 
-    def __init__(self, policies: Mapping[str, ProductPolicy]) -> None:
-        self._policies = dict(policies)
-
-    def __getitem__(self, code: str) -> ProductPolicy:
-        try:
-            return self._policies[code]
-        except KeyError as exc:
-            raise KeyError(f"no policy configured for product {code!r}") from exc
-
-    def values(self) -> tuple[ProductPolicy, ...]:
-        return tuple(self._policies.values())
+    >>> cost_cap_from_lpr(30_000)  # 4 × a 3.00% LPR = 12% a year
+    120000
+    """
+    if lpr_ppm <= 0 or multiple <= 0:
+        raise ValueError("LPR and its multiple must be positive")
+    return lpr_ppm * multiple
 
 
 def policy_to_dict(policy: ProductPolicy) -> dict[str, object]:
@@ -194,7 +188,6 @@ def policy_to_dict(policy: ProductPolicy) -> dict[str, object]:
             "ranges": [[b.code, b.min_dpd, b.max_dpd] for b in policy.bucket_scheme.ranges],
         },
         "waterfall_code": policy.waterfall_code,
-        "write_off_dpd": policy.write_off_dpd,
     }
 
 
