@@ -14,7 +14,7 @@ from huikuan.nightly.expressions import (
     day_number,
     divide_by_rule,
     due_day_number,
-    month_index,
+    month_and_day,
 )
 
 
@@ -60,13 +60,12 @@ def test_exact_halves_follow_each_named_rule() -> None:
 )
 def test_due_dates_match_the_scalar_schedule(anchors: list[date], cycle: int) -> None:
     frame = pl.DataFrame({"first_due": anchors}, schema={"first_due": pl.Date})
+    first_month, anchor_day = month_and_day(pl.col("first_due"))
     result = frame.select(
-        due_day_number(
-            month_index(pl.col("first_due")),
-            pl.col("first_due").dt.day().cast(pl.Int64),
-            pl.lit(cycle, dtype=pl.Int64),
-        )
+        due_day_number(first_month, anchor_day, pl.lit(cycle, dtype=pl.Int64))
     ).to_series()
+    months = frame.select(first_month).to_series().to_list()
+    assert months == [a.year * 12 + a.month - 1 for a in anchors]
     assert result.to_list() == [day_number(add_months(a, cycle)) for a in anchors]
     back = frame.select(date_days(pl.col("first_due"))).to_series().to_list()
     assert back == [day_number(a) for a in anchors]

@@ -10,15 +10,10 @@ from __future__ import annotations
 from datetime import date
 from itertools import pairwise
 
+import numpy as np
 import polars as pl
 
 from huikuan.core.money import Rounding
-
-
-def month_index(day: pl.Expr) -> pl.Expr:
-    """Months since year 0 (``year × 12 + month − 1``)."""
-    return day.dt.year().cast(pl.Int64) * 12 + day.dt.month().cast(pl.Int64) - 1
-
 
 # Calendar lookup tables, indexed by month index − FIRST_MONTH: day number (days since
 # 1970-01-01) of each month's first day, and each month's length. Gathering from them is far
@@ -35,6 +30,22 @@ MONTH_LENGTHS = pl.Series(
     [b - a for a, b in pairwise(_MONTH_STARTS)] + [31],
     dtype=pl.Int64,
 )
+
+
+# For every day number from 1900-01-01 to 2400-12-31: its month index and day of month.
+_FIRST_DAY = (date(1900, 1, 1) - _EPOCH).days
+_DAYS = np.arange(np.datetime64("1900-01-01"), np.datetime64("2401-01-01"))
+_MONTHS = _DAYS.astype("datetime64[M]")
+MONTH_OF_DAY = pl.Series("month_of_day", _MONTHS.astype(np.int64) + 1970 * 12, dtype=pl.Int64)
+DAY_OF_MONTH = pl.Series(
+    "day_of_month", (_DAYS - _MONTHS.astype("datetime64[D]")).astype(np.int64) + 1, dtype=pl.Int64
+)
+
+
+def month_and_day(day: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """A ``Date`` column's month index and day of month, by table lookup (no date parsing)."""
+    offset = date_days(day) - _FIRST_DAY
+    return pl.lit(MONTH_OF_DAY).gather(offset), pl.lit(DAY_OF_MONTH).gather(offset)
 
 
 def day_number(value: date) -> int:

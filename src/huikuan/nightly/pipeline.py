@@ -135,12 +135,15 @@ def close_days(
             )
         total_received = int(receipts.get_column("amount").sum()) if receipts.height else 0
         closed.append(ClosedDay(day, DayTotals(total_received, interest, penalty, fee)))
+    # Buckets come back as an Enum of every scheme's codes: cheap for millions of rows.
+    bucket_type = pl.Enum(
+        list(dict.fromkeys(code for p in by_code.values() for code in p.bucket_scheme.codes))
+    )
     with clock.stage("partition"):
         for code, part in parts.items():
             scheme = by_code[code].bucket_scheme
-            parts[code] = part.with_columns(
-                bucket_code(bucket_index(pl.col("dpd"), scheme), scheme).alias("bucket")
-            )
+            index = bucket_index(pl.col("dpd"), scheme)
+            parts[code] = part.with_columns(bucket_code(index, scheme, bucket_type).alias("bucket"))
         frame = join_partitions(parts)
     history = (
         pl.concat(changes).sort("business_date", "account_id") if changes else _empty_changes()

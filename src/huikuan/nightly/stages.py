@@ -35,7 +35,7 @@ from huikuan.nightly.expressions import (
     day_number,
     divide_by_rule,
     due_day_number,
-    month_index,
+    month_and_day,
 )
 from huikuan.nightly.frames import ACCOUNT_SCHEMA, PAUSE_SCHEMA, as_date
 
@@ -56,9 +56,9 @@ def partition_by_product(
     unknown = [code for code in codes if code not in policies]
     if unknown:
         raise UnknownProductError(f"no policy configured for product(s): {', '.join(unknown)}")
+    first_month, anchor_day = month_and_day(pl.col("first_due"))
     enriched = accounts.with_columns(
-        month_index(pl.col("first_due")).alias("s_first_month"),
-        pl.col("first_due").dt.day().cast(pl.Int64).alias("s_anchor_day"),
+        first_month.alias("s_first_month"), anchor_day.alias("s_anchor_day")
     )
     if len(codes) == 1:
         return {codes[0]: enriched}
@@ -177,13 +177,23 @@ def age(
         span_last = pl.min_horizontal(last, pl.lit(today))
         overlap = (span_last - span_first + 1).clip(lower_bound=0).fill_null(0)
         covers_today = (start <= today) & (last >= today)
-        per_account = (
-            pauses.join(frame.select("account_id", "_oldest"), on="account_id", how="inner")
-            .group_by("account_id")
+        # Only paused accounts are looked at; their figures are scattered into the frame.
+        per_row = (
+            frame.select(
+                pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "account_id", "_oldest"
+            )
+            .join(pauses, on="account_id", how="inner")
+            .group_by("_row")
             .agg(overlap.sum().alias("_paused_days"), covers_today.any().alias("_paused"))
         )
-        frame = frame.join(per_account, on="account_id", how="left").with_columns(
-            pl.col("_paused_days").fill_null(0), pl.col("_paused").fill_null(False)
+        rows = per_row.get_column("_row")
+        frame = frame.with_columns(
+            pl.zeros(frame.height, dtype=pl.Int64, eager=True)
+            .scatter(rows, per_row.get_column("_paused_days"))
+            .alias("_paused_days"),
+            pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+            .scatter(rows, per_row.get_column("_paused"))
+            .alias("_paused"),
         )
     else:
         frame = frame.with_columns(
@@ -287,8 +297,9 @@ def bucket_index(dpd: pl.Expr, scheme: BucketScheme) -> pl.Expr:
     return pl.sum_horizontal([(dpd >= bound).cast(pl.Int8) for bound in bounds]).cast(pl.Int8)
 
 
-def bucket_code(index: pl.Expr, scheme: BucketScheme) -> pl.Expr:
-    labels = pl.Series(list(scheme.codes), dtype=pl.String)
+def bucket_code(index: pl.Expr, scheme: BucketScheme, dtype: pl.DataType | None = None) -> pl.Expr:
+    """The bucket's code; as ``dtype`` (e.g. an Enum of every scheme's codes) when given."""
+    labels = pl.Series(list(scheme.codes), dtype=dtype or pl.String())
     return pl.lit(labels).gather(index.cast(pl.Int64))
 
 
