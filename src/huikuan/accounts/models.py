@@ -4,35 +4,72 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huikuan.db.base import Base, BigId
 
 
 class Debtor(Base):
-    """A person who owes. Personal data (name, ID number, phones) arrives with the case store,
-    encrypted at rest; until then a debtor is a number."""
+    """A person who owes one creditor. Name and ID number are encrypted at rest (AES-GCM, see
+    :mod:`huikuan.security.crypto`); the ID number is found by its keyed hash and shown masked."""
 
     __tablename__ = "debtors"
+    __table_args__ = (
+        UniqueConstraint("creditor_id", "debtor_no"),
+        Index("ix_debtors_id_number_hash", "id_number_hash"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    debtor_no: Mapped[str] = mapped_column(String(40), unique=True)
+    creditor_id: Mapped[int | None] = mapped_column(ForeignKey("creditors.id"))
+    debtor_no: Mapped[str] = mapped_column(String(40))
+    name_enc: Mapped[str | None] = mapped_column(Text)
+    name_masked: Mapped[str | None] = mapped_column(String(40))
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64))
+    id_number_masked: Mapped[str | None] = mapped_column(String(24))
+    region: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    anonymised_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ContactPoint(Base):
+    """A phone, email, address or IM id, with whose it is and its lawful data source."""
+
+    __tablename__ = "contact_points"
+    __table_args__ = (Index("ix_contact_points_value_hash", "value_hash"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    owner_type: Mapped[str] = mapped_column(String(24))
+    owner_name_enc: Mapped[str | None] = mapped_column(Text)
+    relationship: Mapped[str | None] = mapped_column(String(24))
+    value_enc: Mapped[str] = mapped_column(Text)
+    value_hash: Mapped[str] = mapped_column(String(64))
+    value_masked: Mapped[str] = mapped_column(String(64))
+    data_source: Mapped[str] = mapped_column(String(32))
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="unverified")
+    created_on: Mapped[date] = mapped_column(Date)
 
 
 class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (
+        UniqueConstraint("creditor_id", "account_no"),
         Index("ix_accounts_debtor", "debtor_id"),
         Index("ix_accounts_bucket", "bucket"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    account_no: Mapped[str] = mapped_column(String(40), unique=True)
+    account_no: Mapped[str] = mapped_column(String(40))
     creditor_id: Mapped[int] = mapped_column(ForeignKey("creditors.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     product_code: Mapped[str] = mapped_column(String(32))
     debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"))
+    placement_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     status: Mapped[str] = mapped_column(String(16))
     principal: Mapped[int] = mapped_column(BigInteger)

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from huikuan.accounts import models as accounts_models
+from huikuan.audit import models as audit_models
+from huikuan.cases import models as cases_models
 from huikuan.db.base import Base
+from huikuan.imports import models as imports_models
 from huikuan.nightly import models as nightly_models
 from huikuan.org import models as org_models
 from huikuan.payments import models as payments_models
 
-__all__ = ["Base", "accounts_models", "nightly_models", "org_models", "payments_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "audit_models",
+    "cases_models",
+    "imports_models",
+    "nightly_models",
+    "org_models",
+    "payments_models",
+]
 metadata = Base.metadata

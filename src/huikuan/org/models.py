@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huikuan.db.base import Base
@@ -67,3 +67,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     creditor_id: Mapped[int | None] = mapped_column(ForeignKey("creditors.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Agents: how much work they can hold (分案 capacity) and the languages they speak.
+    capacity_count: Mapped[int | None]
+    capacity_amount: Mapped[int | None] = mapped_column(BigInteger)
+    languages: Mapped[str] = mapped_column(String(40), default="zh")

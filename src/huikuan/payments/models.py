@@ -20,4 +20,5 @@ class Payment(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     channel: Mapped[str] = mapped_column(String(32))
     reference: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(24), default="creditor_file")
     posted_on: Mapped[date | None] = mapped_column(Date)

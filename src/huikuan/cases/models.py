@@ -1,0 +1,137 @@
+"""Tables for placements, cases, transitions, assignment history, holds, promises and plans."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from huikuan.db.base import Base, BigId
+
+
+class Placement(Base):
+    """委案批次: a creditor's batch of cases, in-house or with an agency, for a period."""
+
+    __tablename__ = "placements"
+    __table_args__ = (UniqueConstraint("creditor_id", "batch_no"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    creditor_id: Mapped[int] = mapped_column(ForeignKey("creditors.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    batch_no: Mapped[str] = mapped_column(String(64))
+    placed_on: Mapped[date] = mapped_column(Date)
+    period_days: Mapped[int]
+    ends_on: Mapped[date] = mapped_column(Date)
+    fee_scheme: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("placement_id", "debtor_id"),
+        Index("ix_cases_agent_state", "agent_id", "state"),
+        Index("ix_cases_agency", "agency_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(40), unique=True)
+    creditor_id: Mapped[int] = mapped_column(ForeignKey("creditors.id"), index=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    keep_until: Mapped[date | None] = mapped_column(Date)
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class CaseTransition(Base):
+    """Every life-cycle move, with who, when and why."""
+
+    __tablename__ = "case_transitions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Assignment(Base):
+    """分案 history: who held a case, from when to when, and by which rule or person."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_case", "case_id", "assigned_on"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    rule_code: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(64))
+    assigned_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Hold(Base):
+    """停催 and other holds: dispute, complaint, deceased, bankruptcy, litigation, cease …"""
+
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(64))
+
+
+class Promise(Base):
+    """PTP 承诺还款, judged kept or broken later from payments."""
+
+    __tablename__ = "promises"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    promised_on: Mapped[date] = mapped_column(Date)
+    created_on: Mapped[date] = mapped_column(Date)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+
+
+class Plan(Base):
+    """分期 / 协商还款: the agreed terms and schedule (computed by the core) as data."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    terms: Mapped[dict[str, object]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    created_on: Mapped[date] = mapped_column(Date)
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
