@@ -15,6 +15,12 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/huikuan.db"
     log_level: str = "INFO"
     log_json: bool = False
+    # Field encryption: "k2:<key>,k1:<key>" (first is current; older ones still decrypt) and
+    # the separate key of the searchable hashes. Without them a development key file is made
+    # under var/ (never use that in production).
+    data_keys: str | None = None
+    search_key: str | None = None
+    dev_key_file: Path = Path("var/dev-keys.json")
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"
