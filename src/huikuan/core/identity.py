@@ -10,8 +10,8 @@ import re
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
-_MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+_ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
+_MOBILE_PATTERN = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def gb11643_check_char(first17: str) -> str:

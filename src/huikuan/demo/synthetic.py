@@ -23,7 +23,7 @@ from huikuan.core.identity import gb11643_check_char
 from huikuan.core.policy import ProductPolicy
 from huikuan.demo.catalogue import DEMO_POLICIES
 from huikuan.nightly.frames import ACCOUNT_SCHEMA, PAUSE_SCHEMA, PAYMENT_SCHEMA
-from huikuan.nightly.stages import age, normalise_pauses, partition_by_product
+from huikuan.nightly.pipeline import age_portfolio
 
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
@@ -161,13 +161,9 @@ def generate_portfolio(
     )
     pauses = _disputes(rng, ids, as_of)
     # The opening DPD comes from the nightly pipeline's own ageing rule.
-    by_code = {policy.code: policy for policy in policies}
-    spans = normalise_pauses(pauses.drop("reason"))
-    aged = [
-        age(part, spans, as_of, by_code[code]).with_columns(pl.col("_dpd").alias("dpd"))
-        for code, part in partition_by_product(frame, by_code).items()
-    ]
-    frame = pl.concat(aged).sort("account_id").select([*ACCOUNT_SCHEMA, "debtor_id"])
+    frame = age_portfolio(frame, policies, as_of, pauses=pauses.drop("reason")).select(
+        [*ACCOUNT_SCHEMA, "debtor_id"]
+    )
     propensity = np.array(_DAILY_PAY_PROPENSITY)[np.minimum(behind, len(_DAILY_PAY_PROPENSITY) - 1)]
     return SyntheticPortfolio(
         seed=seed,

@@ -151,6 +151,34 @@ def close_days(
     return NightlyResult(frame, history, tuple(closed), clock.seconds)
 
 
+def age_portfolio(
+    accounts: pl.DataFrame,
+    policies: Sequence[ProductPolicy],
+    as_of: date,
+    *,
+    pauses: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """``accounts`` with ``dpd`` and ``bucket`` as of ``as_of`` by the nightly ageing rule, in
+    input order: how new accounts (an import, a synthetic portfolio) get their opening DPD."""
+    by_code = _policies_by_code(policies)
+    spans = normalise_pauses(pauses if pauses is not None else pl.DataFrame())
+    indexed = accounts.with_row_index("_input_order")
+    aged = []
+    for code, part in partition_by_product(indexed, by_code).items():
+        scheme = by_code[code].bucket_scheme
+        part = age(part, spans, as_of, by_code[code])
+        aged.append(
+            part.with_columns(
+                pl.col("_dpd").alias("dpd"),
+                bucket_code(bucket_index(pl.col("_dpd"), scheme), scheme).alias("bucket"),
+            )
+        )
+    joined = join_partitions({str(i): part for i, part in enumerate(aged)})
+    return joined.sort("_input_order").select(
+        [*accounts.columns, *(["bucket"] if "bucket" not in accounts.columns else [])]
+    )
+
+
 def _policies_by_code(policies: Sequence[ProductPolicy]) -> dict[str, ProductPolicy]:
     by_code: dict[str, ProductPolicy] = {}
     for policy in policies:
