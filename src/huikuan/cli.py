@@ -7,8 +7,9 @@ into a date, and it never does so implicitly.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import date
+from dataclasses import asdict, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,22 +26,53 @@ from huikuan.accounts.service import (
     load_products,
     status_counts,
 )
+from huikuan.assignment.rules_io import RulesError, default_rules, load_rules
+from huikuan.assignment.service import allocate_cases, team_codes
+from huikuan.audit.service import head as audit_head
+from huikuan.audit.service import record
+from huikuan.audit.service import verify as audit_verify_chain
 from huikuan.core.delinquency import Movement
 from huikuan.core.money import format_minor
+from huikuan.core.policy import policy_from_dict
 from huikuan.db.engine import make_engine, transaction
 from huikuan.db.migrate import current_revision, head_revision, upgrade
+from huikuan.demo.catalogue import CONSUMER_LOAN, CREDIT_CARD, ONLINE_LOAN
 from huikuan.demo.service import DemoExistsError, load_demo
+from huikuan.imports.mapping import ImportKind
+from huikuan.imports.sample import write_sample
+from huikuan.imports.service import ImportRequest, import_file
 from huikuan.logs import configure_logging, get_logger
 from huikuan.nightly.pipeline import OutOfOrderDayError
 from huikuan.nightly.rolls import movements_between
 from huikuan.nightly.service import DayReport, close_through, get_day, last_closed
+from huikuan.org.service import (
+    DEFAULT_PRODUCT,
+    CreditorExistsError,
+    UnknownCreditorError,
+    add_creditor,
+    add_product,
+    get_creditor,
+    products_of,
+)
+from huikuan.security.crypto import generate_key, generate_spec
+from huikuan.security.keystore import cipher_from_settings
 from huikuan.settings import get_settings
 
 app = typer.Typer(help="Huikuan (回款): compliance-first debt collection.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 nightly_app = typer.Typer(help="The nightly portfolio run.", no_args_is_help=True)
+creditor_app = typer.Typer(help="Creditors (委托方).", no_args_is_help=True)
+import_app = typer.Typer(help="Files from creditors (导入).", no_args_is_help=True)
+sample_app = typer.Typer(help="Valid sample files in the default format.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log (审计日志).", no_args_is_help=True)
+keys_app = typer.Typer(help="Field-encryption keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(nightly_app, name="nightly")
+app.add_typer(creditor_app, name="creditor")
+app.add_typer(import_app, name="import")
+app.add_typer(sample_app, name="sample")
+app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 
 console = Console()
 log = get_logger("huikuan.cli")
@@ -49,6 +81,11 @@ DateOption = Annotated[
     str, typer.Option("--date", help="Business date, YYYY-MM-DD (业务日期).", show_default=False)
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+ActorOption = Annotated[str, typer.Option("--actor", help="Who is doing this (for the audit log).")]
+OptionalDate = Annotated[
+    str | None,
+    typer.Option("--date", help="Business date (default: the day after the last closed day)."),
+]
 
 
 def _engine() -> Engine:
@@ -129,6 +166,8 @@ def demo(
                 days=days,
                 seed=seed,
                 reset=reset,
+                cipher=cipher_from_settings(get_settings()),
+                work_dir=Path("var/demo"),
                 on_day=lambda _day: progress.advance(task),
             )
         except DemoExistsError as exc:
@@ -268,6 +307,298 @@ def _cells(row: BucketRow) -> list[str]:
         _yuan(row.fee),
         _yuan(row.balance),
     ]
+
+
+def _now() -> datetime:
+    """The entry point's clock: only used to stamp audit entries, never for business dates."""
+    return datetime.now(UTC)
+
+
+def _date_or_next_open_day(engine: Engine, text: str | None) -> date:
+    if text is not None:
+        return _business_date(text)
+    with transaction(engine) as session:
+        closed = last_closed(session)
+    return closed + timedelta(days=1) if closed is not None else _now().date()
+
+
+@creditor_app.command("add")
+def creditor_add(
+    code: str,
+    name: Annotated[str, typer.Option("--name", help="The creditor's name.")],
+    actor: ActorOption = "system",
+) -> None:
+    """Register a creditor with the default product policy (新增委托方)."""
+    engine = _migrated_engine()
+    try:
+        with transaction(engine) as session:
+            creditor = add_creditor(session, code, name, actor=actor, at=_now())
+            console.print(f"creditor {creditor.code} added with product {DEFAULT_PRODUCT}")
+    except (CreditorExistsError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+POLICY_TEMPLATES = {
+    "credit_card": CREDIT_CARD,
+    "consumer_loan": CONSUMER_LOAN,
+    "online_loan": ONLINE_LOAN,
+}
+
+
+@creditor_app.command("product")
+def creditor_product(
+    creditor: str,
+    code: str,
+    name: Annotated[str, typer.Option("--name", help="Product name.")],
+    template: Annotated[
+        str, typer.Option(help="Policy template: credit_card, consumer_loan or online_loan.")
+    ] = "consumer_loan",
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy as JSON (overrides --template).")
+    ] = None,
+    actor: ActorOption = "system",
+) -> None:
+    """Add a product with its post-delinquency policy to a creditor (新增产品)."""
+    engine = _migrated_engine()
+    try:
+        if policy is not None:
+            terms = policy_from_dict(json.loads(policy.read_text(encoding="utf-8")))
+        elif template in POLICY_TEMPLATES:
+            terms = POLICY_TEMPLATES[template]
+        else:
+            raise ValueError(f"unknown template {template!r}: {', '.join(POLICY_TEMPLATES)}")
+        with transaction(engine) as session:
+            owner = get_creditor(session, creditor)
+            if code.upper() in products_of(session, owner.id):
+                raise ValueError(f"creditor {owner.code} already has product {code.upper()}")
+            terms = replace(terms, code=f"{owner.code}.{code.upper()}")
+            add_product(session, owner, code.upper(), name, terms)
+            record(
+                session,
+                at=_now(),
+                actor=actor,
+                action="product.add",
+                entity="creditor",
+                entity_id=owner.id,
+                detail={"product": code.upper(), "policy": terms.code},
+            )
+        console.print(f"product {code.upper()} added to {owner.code} (policy {terms.code})")
+    except (UnknownCreditorError, ValueError, KeyError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+def _run_import(
+    kind: ImportKind,
+    file: Path,
+    creditor: str | None,
+    business_date: str | None,
+    actor: str,
+    as_json: bool,
+    batch: str | None = None,
+    agency: str | None = None,
+    period_days: int = 90,
+) -> None:
+    engine = _migrated_engine()
+    settings = get_settings()
+    request = ImportRequest(
+        path=file,
+        kind=kind,
+        creditor_code=creditor,
+        business_date=_date_or_next_open_day(engine, business_date),
+        actor=actor,
+        at=_now(),
+        report_dir=Path("var/reports"),
+        batch_no=batch,
+        agency_code=agency,
+        period_days=period_days,
+    )
+    try:
+        summary = import_file(engine, request, cipher_from_settings(settings))
+    except UnknownCreditorError as exc:
+        if as_json:
+            typer.echo(json.dumps({"kind": kind.value, "file": file.name, "error": str(exc)}))
+        else:
+            console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(summary.as_json(), ensure_ascii=False))
+    else:
+        colour = "green" if summary.ok else "red"
+        console.print(f"[{colour}]{summary.message}[/{colour}]")
+        console.print(
+            f"rows read {summary.rows_read:,}, written {summary.written:,}, "
+            f"refused {summary.refused:,}"
+            + (f"; error report: {summary.error_report}" if summary.error_report else "")
+        )
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+FileArgument = Annotated[Path, typer.Argument(help="CSV (UTF-8 / GBK) or XLSX file.")]
+CreditorOption = Annotated[str, typer.Option("--creditor", help="Creditor code.")]
+
+
+@import_app.command("placements")
+def import_placements(
+    file: FileArgument,
+    creditor: CreditorOption,
+    business_date: OptionalDate = None,
+    batch: Annotated[str | None, typer.Option(help="Placement batch number (委案批次号).")] = None,
+    agency: Annotated[str | None, typer.Option(help="Agency code, if placed out.")] = None,
+    period_days: Annotated[int, typer.Option(help="Placement period (委案周期) in days.")] = 90,
+    actor: ActorOption = "system",
+    as_json: JsonOption = False,
+) -> None:
+    """New cases from a creditor's placement file (委案导入)."""
+    _run_import(
+        ImportKind.PLACEMENTS,
+        file,
+        creditor,
+        business_date,
+        actor,
+        as_json,
+        batch,
+        agency,
+        period_days,
+    )
+
+
+@import_app.command("payments")
+def import_payments(
+    file: FileArgument,
+    creditor: Annotated[str | None, typer.Option("--creditor", help="Creditor code.")] = None,
+    business_date: OptionalDate = None,
+    actor: ActorOption = "system",
+    as_json: JsonOption = False,
+) -> None:
+    """Payments made at the creditor (回款导入); posted by the next nightly run."""
+    _run_import(ImportKind.PAYMENTS, file, creditor, business_date, actor, as_json)
+
+
+@import_app.command("updates")
+def import_updates(
+    file: FileArgument,
+    creditor: CreditorOption,
+    business_date: OptionalDate = None,
+    actor: ActorOption = "system",
+    as_json: JsonOption = False,
+) -> None:
+    """Balance refresh from the creditor (余额更新)."""
+    _run_import(ImportKind.UPDATES, file, creditor, business_date, actor, as_json)
+
+
+@import_app.command("recall")
+def import_recall(
+    file: FileArgument,
+    creditor: CreditorOption,
+    business_date: OptionalDate = None,
+    actor: ActorOption = "system",
+    as_json: JsonOption = False,
+) -> None:
+    """Accounts the creditor takes back (撤案)."""
+    _run_import(ImportKind.RECALL, file, creditor, business_date, actor, as_json)
+
+
+def _sample(kind: ImportKind, file: Path, rows: int, seed: int) -> None:
+    write_sample(file, kind, rows, seed=seed)
+    console.print(f"wrote {rows:,} {kind.value} rows to {file}")
+
+
+SampleRows = Annotated[int, typer.Option("--rows", help="How many rows.")]
+SampleSeed = Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")]
+
+
+@sample_app.command("placements")
+def sample_placements(file: Path, rows: SampleRows = 100, seed: SampleSeed = 1) -> None:
+    """A valid placement file (CSV or XLSX by the file name) in the default format."""
+    _sample(ImportKind.PLACEMENTS, file, rows, seed)
+
+
+@sample_app.command("payments")
+def sample_payments(file: Path, rows: SampleRows = 100, seed: SampleSeed = 1) -> None:
+    """A valid payments file for the accounts of the placement sample with the same seed."""
+    _sample(ImportKind.PAYMENTS, file, rows, seed)
+
+
+@sample_app.command("updates")
+def sample_updates(file: Path, rows: SampleRows = 100, seed: SampleSeed = 1) -> None:
+    """A valid balance-update file."""
+    _sample(ImportKind.UPDATES, file, rows, seed)
+
+
+@sample_app.command("recall")
+def sample_recall(file: Path, rows: SampleRows = 100, seed: SampleSeed = 1) -> None:
+    """A valid recall file."""
+    _sample(ImportKind.RECALL, file, rows, seed)
+
+
+@app.command()
+def allocate(
+    business_date: OptionalDate = None,
+    rules: Annotated[Path | None, typer.Option(help="Allocation rules (JSON).")] = None,
+    actor: ActorOption = "allocator",
+    as_json: JsonOption = False,
+) -> None:
+    """分案: give every open case an agent by the rules, within capacity; 留案 and recalls."""
+    engine = _migrated_engine()
+    as_of = _date_or_next_open_day(engine, business_date)
+    try:
+        if rules is not None:
+            table = load_rules(rules)
+        else:
+            with transaction(engine) as session:
+                table = default_rules(team_codes(session))
+        report = allocate_cases(engine, table, as_of=as_of, actor=actor, at=_now())
+    except RulesError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        return
+    console.print(
+        f"分案 {as_of}: {report.cases:,} open cases, {report.assigned:,} assigned "
+        f"({report.changed:,} changed), {report.unassigned:,} unassigned, "
+        f"{report.recalled:,} recalled from agencies. "
+        + ", ".join(f"{k} {v:,}" for k, v in report.by_reason.items())
+    )
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: JsonOption = False) -> None:
+    """Check the hash chain: any edited or deleted entry is reported (exit 1)."""
+    engine = _migrated_engine()
+    with transaction(engine) as session:
+        breaks = audit_verify_chain(session)
+        seq, _ = audit_head(session)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "entries": seq,
+                    "intact": not breaks,
+                    "breaks": [
+                        {"seq": b.seq, "kind": b.kind.value, "message": b.message} for b in breaks
+                    ],
+                }
+            )
+        )
+    elif breaks:
+        for item in breaks[:20]:
+            console.print(f"[red]#{item.seq} {item.kind.value}: {item.message}[/red]")
+        console.print(f"[red]{len(breaks)} break(s) in {seq:,} entries[/red]")
+    else:
+        console.print(f"audit log intact: {seq:,} entries")
+    if breaks:
+        raise typer.Exit(1)
+
+
+@keys_app.command("generate")
+def keys_generate(key_id: str = "k1") -> None:
+    """Print a new data key spec and search key for HUIKUAN_DATA_KEYS / HUIKUAN_SEARCH_KEY."""
+    typer.echo(f"HUIKUAN_DATA_KEYS={generate_spec(key_id)}")
+    typer.echo(f"HUIKUAN_SEARCH_KEY={generate_key()}")
 
 
 if __name__ == "__main__":

@@ -1,36 +1,48 @@
-"""Filling a database with the demo: organisation, users for every role, a portfolio, and days.
+"""Filling a database with the demo, the way a real deployment fills up.
 
-``load_demo`` (1) resets the schema when asked, (2) writes creditors, products with their
-policies, an agency, teams and one user per role (more agents), (3) writes a synthetic portfolio
-accrued through ``as_of − days``, then (4) for each simulated day records that day's receipts
-and closes the day through the nightly service, exactly as production would.
+``load_demo``: (1) resets or upgrades the schema; (2) registers the demo creditors and their
+products, an agency, teams and one user per role (agents with capacity); (3) writes each
+creditor a placement file in the default format and imports it through the real import path
+(validation, encryption, cases); (4) allocates the cases (分案) by the demo rules; then (5) for
+each simulated day records that day's receipts, closes the day through the nightly service and
+allocates again, exactly as production would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 from alembic import command
 from sqlalchemy import Engine, func, insert, select
 
-from huikuan.accounts.models import Account, AccountPause, BucketHistory, Debtor
-from huikuan.core.delinquency import Movement
-from huikuan.core.policy import policy_to_dict
+from huikuan.accounts.models import Account
+from huikuan.accounts.service import load_accounts
+from huikuan.assignment.engine import AllocationRules
+from huikuan.assignment.rules_io import rules_from_dict
+from huikuan.assignment.service import allocate_cases
 from huikuan.db.engine import transaction
 from huikuan.db.migrate import alembic_config
 from huikuan.db.migrate import upgrade as upgrade_schema
-from huikuan.demo.catalogue import DEMO_AGENCY, DEMO_CREDITORS, DEMO_TEAMS
-from huikuan.demo.synthetic import SyntheticPortfolio, generate_portfolio
-from huikuan.nightly.frames import bucket_schemes
+from huikuan.demo.catalogue import DEMO_AGENCY, DEMO_CREDITORS, DEMO_POLICIES, DEMO_TEAMS
+from huikuan.imports.mapping import FIELDS, ImportKind
+from huikuan.imports.sample import sample_frame
+from huikuan.imports.service import ImportRequest, ImportSummary, import_file
 from huikuan.nightly.service import CloseReport, close_through
-from huikuan.org.models import Agency, Creditor, Product, Role, Team, User
+from huikuan.org.models import Agency, Role, Team, User
+from huikuan.org.service import add_creditor, add_product
 from huikuan.payments.models import Payment
+from huikuan.security.crypto import FieldCipher
 
 CHANNELS = ("bank_transfer", "alipay", "wechat_pay")
+ACTOR = "demo"
+# Chance of a receipt on a day, by bucket: early buckets pay far more often than late ones.
+PAY_PROPENSITY = {"M0": 0.02, "M1": 0.03, "M2": 0.015, "M3": 0.01, "M4": 0.006}
+LATE_PROPENSITY = 0.003
 
 
 class DemoExistsError(RuntimeError):
@@ -43,6 +55,7 @@ class DemoResult:
     users: tuple[tuple[str, str], ...]  # (username, role)
     start: date
     as_of: date
+    imports: tuple[ImportSummary, ...]
     closes: tuple[CloseReport, ...]
 
 
@@ -54,18 +67,53 @@ def reset_schema(engine: Engine) -> None:
     upgrade_schema(engine)
 
 
+def _stamp(day: date) -> datetime:
+    """Audit time for demo work done on a business day (the demo has no wall clock)."""
+    return datetime.combine(day, time(9, 0), tzinfo=UTC)
+
+
+def demo_rules() -> AllocationRules:
+    """Early buckets stay in-house, balanced by count; late buckets go to the agency by amount."""
+    creditors = [creditor.code for creditor in DEMO_CREDITORS]
+    return rules_from_dict(
+        {
+            "code": "DEMO",
+            "version": 1,
+            "rules": [
+                {
+                    "code": "EARLY-IN-HOUSE",
+                    "when": {"buckets": ["M0", "M1", "M2", "M3"]},
+                    "target": {"teams": [code for code, _, agency in DEMO_TEAMS if not agency]},
+                    "balance_by": "count",
+                },
+                {
+                    "code": "LATE-AGENCY",
+                    "when": {},
+                    "target": {"agencies": [DEMO_AGENCY[0]]},
+                    "balance_by": "amount",
+                },
+            ],
+            "agency_approvals": [{"creditor": c, "agencies": [DEMO_AGENCY[0]]} for c in creditors],
+        }
+    )
+
+
 def load_demo(
     engine: Engine,
     *,
     accounts: int,
     as_of: date,
     days: int,
+    cipher: FieldCipher,
+    work_dir: Path,
     seed: int = 20260101,
     reset: bool = False,
     on_day: Callable[[date], None] | None = None,
 ) -> DemoResult:
     if days < 0:
         raise ValueError("--days cannot be negative")
+    if accounts <= 0:
+        raise ValueError("--accounts must be positive")
     if reset:
         reset_schema(engine)
     else:
@@ -74,96 +122,53 @@ def load_demo(
         if session.scalar(select(func.count()).select_from(Account)):
             raise DemoExistsError("the database already holds accounts; use --reset to start over")
     start = as_of - timedelta(days=days)
-    portfolio = generate_portfolio(accounts, start, seed=seed)
-    users = _write_organisation_and_portfolio(engine, portfolio, start)
+    placed = start + timedelta(days=1)  # files arrive on the first open day
+    users = _organisation(engine, accounts, start)
+    imports = _place(engine, cipher, accounts, seed, start, placed, work_dir)
+    rules = demo_rules()
     closes = []
     for offset in range(1, days + 1):
         day = start + timedelta(days=offset)
-        _record_receipts(engine, portfolio, day)
+        if offset > 1:
+            _record_receipts(engine, day, seed)
         closes.append(close_through(engine, day))
+        allocate_cases(engine, rules, as_of=day, actor=ACTOR, at=_stamp(day))
         if on_day is not None:
             on_day(day)
-    return DemoResult(accounts, users, start, as_of, tuple(closes))
+    if days == 0:
+        allocate_cases(engine, rules, as_of=placed, actor=ACTOR, at=_stamp(placed))
+    written = sum(summary.written for summary in imports)
+    return DemoResult(written, users, start, as_of, tuple(imports), tuple(closes))
 
 
-def _write_organisation_and_portfolio(
-    engine: Engine, portfolio: SyntheticPortfolio, start: date
-) -> tuple[tuple[str, str], ...]:
-    policies = {policy.code: policy for policy in portfolio.policies}
+def _organisation(engine: Engine, accounts: int, start: date) -> tuple[tuple[str, str], ...]:
+    policies = {policy.code: policy for policy in DEMO_POLICIES}
+    at = _stamp(start)
     with transaction(engine) as session:
-        product_ids: dict[str, tuple[int, int]] = {}
-        for creditor_spec in DEMO_CREDITORS:
-            creditor = Creditor(code=creditor_spec.code, name=creditor_spec.name)
-            session.add(creditor)
-            session.flush()
-            for code, name in creditor_spec.products:
-                policy = policies[code]
-                product = Product(
-                    creditor_id=creditor.id,
-                    code=code,
-                    name=name,
-                    policy_code=policy.code,
-                    policy_version=policy.version,
-                    policy=policy_to_dict(policy),
-                )
-                session.add(product)
-                session.flush()
-                product_ids[code] = (creditor.id, product.id)
+        creditor_ids = {}
+        for spec in DEMO_CREDITORS:
+            creditor = add_creditor(session, spec.code, spec.name, actor=ACTOR, at=at)
+            creditor_ids[spec.code] = creditor.id
+            for code, name in spec.products:
+                policy = replace(policies[code], code=f"{spec.code}.{code}")
+                add_product(session, creditor, code, name, policy)
         agency = Agency(code=DEMO_AGENCY[0], name=DEMO_AGENCY[1])
         session.add(agency)
         session.flush()
-        team_ids: list[int] = []
+        teams: list[tuple[int, int | None]] = []
         for code, name, agency_code in DEMO_TEAMS:
             team = Team(code=code, name=name, agency_id=agency.id if agency_code else None)
             session.add(team)
             session.flush()
-            team_ids.append(team.id)
-        users = _demo_users(team_ids, creditor_id=product_ids["CC"][0])
+            teams.append((team.id, team.agency_id))
+        users = _demo_users(teams, accounts, creditor_id=creditor_ids[DEMO_CREDITORS[0].code])
         session.execute(insert(User), users)
-
-        frame = portfolio.accounts
-        debtor_ids = sorted(set(frame.get_column("debtor_id").to_list()))
-        session.execute(insert(Debtor), [{"id": d, "debtor_no": f"D{d:09d}"} for d in debtor_ids])
-        schemes = bucket_schemes(portfolio.policies)
-        rows = []
-        for row in frame.iter_rows(named=True):
-            creditor_id, product_id = product_ids[row["product_code"]]
-            scheme = schemes[policies[row["product_code"]].bucket_scheme.code]
-            rows.append(
-                {
-                    **{k: v for k, v in row.items() if k != "account_id"},
-                    "id": row["account_id"],
-                    "account_no": f"A{row['account_id']:010d}",
-                    "creditor_id": creditor_id,
-                    "product_id": product_id,
-                    "currency": "CNY",
-                    "bucket": scheme.bucket_of(row["dpd"]),
-                    "placed_on": start,
-                }
-            )
-        session.execute(insert(Account), rows)
-        # 入催: every account's first bucket is history too, so any date's bucket is known.
-        session.execute(
-            insert(BucketHistory),
-            [
-                {
-                    "account_id": row["id"],
-                    "business_date": start,
-                    "from_bucket": None,
-                    "to_bucket": row["bucket"],
-                    "dpd": row["dpd"],
-                    "movement": (Movement.ENTER if row["dpd"] > 0 else Movement.NEW_CURRENT).value,
-                }
-                for row in rows
-            ],
-        )
-        pauses = portfolio.pauses.to_dicts()
-        if pauses:
-            session.execute(insert(AccountPause), pauses)
     return tuple((str(u["username"]), str(u["role"])) for u in users)
 
 
-def _demo_users(team_ids: list[int], *, creditor_id: int) -> list[dict[str, object]]:
+def _demo_users(
+    teams: list[tuple[int, int | None]], accounts: int, *, creditor_id: int
+) -> list[dict[str, object]]:
     users: list[dict[str, object]] = [
         {"username": "admin", "display_name": "系统管理员", "role": Role.ADMIN.value},
         {"username": "manager", "display_name": "催收经理 周明", "role": Role.MANAGER.value},
@@ -176,40 +181,114 @@ def _demo_users(team_ids: list[int], *, creditor_id: int) -> list[dict[str, obje
             "creditor_id": creditor_id,
         },
     ]
-    for number, team_id in enumerate(team_ids, start=1):
+    seats = 4
+    # Enough room for everyone's share with a margin, so capacity matters but rarely binds.
+    capacity = max(50, int(accounts / (len(teams) * seats) * 1.5))
+    for number, (team_id, agency_id) in enumerate(teams, start=1):
         users.append(
             {
                 "username": f"lead{number}",
                 "display_name": f"组长{number}",
                 "role": Role.TEAM_LEAD.value,
                 "team_id": team_id,
+                "agency_id": agency_id,
             }
         )
-        for seat in range(1, 5):
+        for seat in range(1, seats + 1):
             users.append(
                 {
                     "username": f"agent{number}{seat}",
                     "display_name": f"坐席{number}-{seat}",
                     "role": Role.AGENT.value,
                     "team_id": team_id,
+                    "agency_id": agency_id,
+                    "capacity_count": capacity,
+                    "languages": "zh,en" if seat == 1 else "zh",
                 }
             )
     for user in users:
-        user.setdefault("team_id", None)
-        user.setdefault("creditor_id", None)
+        for key in ("team_id", "creditor_id", "agency_id", "capacity_count", "capacity_amount"):
+            user.setdefault(key, None)
+        user.setdefault("languages", "zh")
+        user.setdefault("active", True)
     return users
 
 
-def _record_receipts(engine: Engine, portfolio: SyntheticPortfolio, day: date) -> None:
-    receipts = portfolio.payments_for(day)
-    if receipts.height == 0:
-        return
-    rng = np.random.default_rng([portfolio.seed, day.toordinal(), 3])
-    channels = np.array(CHANNELS)[rng.integers(0, len(CHANNELS), receipts.height)]
-    rows = receipts.with_columns(
-        pl.lit(day).alias("received_on"),
-        pl.Series("channel", channels),
-        pl.format("SIM-{}-{}", pl.lit(day.isoformat()), pl.col("account_id")).alias("reference"),
-    ).to_dicts()
+def _place(
+    engine: Engine,
+    cipher: FieldCipher,
+    accounts: int,
+    seed: int,
+    start: date,
+    placed: date,
+    work_dir: Path,
+) -> list[ImportSummary]:
+    """Each creditor sends a placement file of its own products; each is imported for real."""
+    frame = sample_frame(ImportKind.PLACEMENTS, accounts, seed=seed, as_of=start)
+    labels = {f.name: f.label_zh for f in FIELDS[ImportKind.PLACEMENTS]}
+    work_dir.mkdir(parents=True, exist_ok=True)
+    summaries = []
+    for spec in DEMO_CREDITORS:
+        products = [code for code, _ in spec.products]
+        part = frame.filter(pl.col("product_code").is_in(products))
+        if part.height == 0:
+            continue
+        path = work_dir / f"{spec.code}-placements-{placed:%Y%m%d}.csv"
+        part.rename(labels).write_csv(path, include_bom=True)
+        request = ImportRequest(
+            path=path,
+            kind=ImportKind.PLACEMENTS,
+            creditor_code=spec.code,
+            business_date=placed,
+            actor=ACTOR,
+            at=_stamp(placed),
+            report_dir=work_dir,
+            batch_no=f"{spec.code}-{placed:%Y%m%d}",
+        )
+        summary = import_file(engine, request, cipher)
+        if not summary.ok:
+            raise RuntimeError(f"demo placement file was refused: {summary.message}")
+        summaries.append(summary)
+    return summaries
+
+
+def _record_receipts(engine: Engine, day: date, seed: int) -> None:
+    """The day's receipts: open accounts pay with a chance that falls with the bucket."""
     with transaction(engine) as session:
-        session.execute(insert(Payment), rows)
+        accounts = load_accounts(session).filter(pl.col("status") == "open")
+        if accounts.height == 0:
+            return
+        rng = np.random.default_rng([seed, day.toordinal()])
+        chance = accounts.get_column("bucket").replace_strict(
+            PAY_PROPENSITY, default=LATE_PROPENSITY, return_dtype=pl.Float64
+        )
+        paying = accounts.filter(pl.Series(rng.random(accounts.height)) < chance)
+        if paying.height == 0:
+            return
+        kind = rng.random(paying.height)
+        instalment = paying.get_column("instalment").to_numpy()
+        balance = paying.select(pl.sum_horizontal("principal", "interest", "penalty", "fee"))
+        owed = balance.to_series().to_numpy()
+        amount = np.where(
+            kind < 0.1,
+            owed,  # pays off everything
+            np.where(kind < 0.7, instalment, np.round(instalment * rng.uniform(0.3, 0.7), -2)),
+        ).astype(np.int64)
+        channels = np.array(CHANNELS)[rng.integers(0, len(CHANNELS), paying.height)]
+        rows = [
+            {
+                "account_id": account_id,
+                "received_on": day,
+                "amount": int(value),
+                "channel": str(channel),
+                "reference": f"DEMO-{day:%Y%m%d}-{account_id}",
+                "source": "channel",
+                "posted_on": None,
+            }
+            for account_id, value, channel in zip(
+                paying.get_column("account_id").to_list(), amount, channels, strict=True
+            )
+            if value > 0
+        ]
+        if rows:
+            session.execute(insert(Payment), rows)
