@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 
 from huikuan.db.engine import make_engine
 from huikuan.db.registry import metadata
+from huikuan.security.crypto import FieldCipher, generate_key, generate_spec
 from tests.pg_server import temporary_postgres
 
 
@@ -33,6 +34,12 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         connection.execute(text("CREATE SCHEMA public"))
     yield made
     made.dispose()
+
+
+@pytest.fixture(scope="session")
+def cipher() -> FieldCipher:
+    """A field cipher with fresh keys for the test session."""
+    return FieldCipher.from_spec(generate_spec("test1"), generate_key())
 
 
 __all__ = ["metadata"]

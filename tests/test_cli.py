@@ -15,6 +15,7 @@ from huikuan.settings import get_settings
 
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.chdir(tmp_path)  # var/ (reports, demo files, dev keys) goes under tmp_path
     monkeypatch.setenv("HUIKUAN_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     get_settings.cache_clear()
     yield CliRunner()
@@ -24,7 +25,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunne
 def test_demo_then_nightly_run_and_summary(runner: CliRunner) -> None:
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert "revision 0001" in result.output
+    assert "database at revision" in result.output
     result = runner.invoke(
         app, ["demo", "--accounts", "300", "--date", "2026-11-20", "--days", "3", "--reset"]
     )
@@ -72,3 +73,63 @@ def test_demo_refuses_to_overwrite_without_reset(runner: CliRunner) -> None:
     result = runner.invoke(app, ["demo", "--accounts", "20", "--days", "0"])
     assert result.exit_code == 1
     assert "--reset" in result.output
+
+
+def invoke_json(runner: CliRunner, args: list[str], exit_code: int = 0) -> dict[str, object]:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == exit_code, result.output
+    parsed = json.loads(result.stdout)
+    assert isinstance(parsed, dict)
+    return parsed
+
+
+def test_a_creditors_day_of_files_from_the_command_line(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["creditor", "add", "hxb", "--name", "华夏示范银行"]).exit_code == 0
+    result = runner.invoke(app, ["creditor", "add", "HXB", "--name", "again"])
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    for code, template in (("CC", "credit_card"), ("CL", "consumer_loan"), ("OL", "online_loan")):
+        args = ["creditor", "product", "HXB", code, "--name", code, "--template", template]
+        assert runner.invoke(app, args).exit_code == 0
+    assert runner.invoke(app, ["sample", "placements", "p.xlsx", "--rows", "300"]).exit_code == 0
+    assert runner.invoke(app, ["sample", "payments", "pay.csv", "--rows", "300"]).exit_code == 0
+
+    args = ["import", "placements", "p.xlsx", "--creditor", "HXB", "--date", "2026-11-20"]
+    first = invoke_json(runner, args)
+    assert first["written"] == 300
+    assert first["refused"] == 0
+    again = invoke_json(runner, args)
+    assert again["already_imported"] is True
+    assert again["written"] == 0
+
+    # A hostile file: a formula, an injection string and a bad ID number. Refused whole.
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "账号,客户号,姓名,身份证号,手机号,产品代码,本金,首期应还日,每期应还\n"
+        'N1,D1,=HYPERLINK("x"),11010519491231002X,13812345678,CC,100,2026-01-01,10\n'
+        "N2,D2,'; DROP TABLE accounts;--,11010519491231002X,13812345678,CC,100,2026-01-01,10\n"
+        "N3,D3,王小明,110105194912310021,13812345678,CC,100,2026-01-01,10\n",
+        encoding="utf-8",
+    )
+    refused = invoke_json(
+        runner, ["import", "placements", str(bad), "--creditor", "HXB", "--date", "2026-11-20"], 1
+    )
+    assert refused["written"] == 0
+    assert refused["refused"] == 3
+    report = Path(str(refused["error_report"])).read_text(encoding="utf-8-sig")
+    assert "row" in report.splitlines()[0].lower()
+    assert "N1" not in report  # only the offending cells are named, never whole rows
+    assert "公式" in report
+
+    paid = invoke_json(
+        runner, ["import", "payments", "pay.csv", "--creditor", "HXB", "--date", "2026-11-21"]
+    )
+    assert paid["written"] == 300
+
+    # No teams yet: allocation refuses with a reason instead of guessing.
+    allocation = invoke_json(runner, ["allocate", "--date", "2026-11-21"], 2)
+    assert "teams" in str(allocation["error"])
+    verified = invoke_json(runner, ["audit", "verify"])
+    assert verified["intact"] is True
+    assert int(str(verified["entries"])) >= 6

@@ -552,7 +552,10 @@ def allocate(
                 table = default_rules(team_codes(session))
         report = allocate_cases(engine, table, as_of=as_of, actor=actor, at=_now())
     except RulesError as exc:
-        console.print(f"[red]{exc}[/red]")
+        if as_json:
+            typer.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        else:
+            console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     if as_json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False))

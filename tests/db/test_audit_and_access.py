@@ -24,14 +24,9 @@ from huikuan.cases.models import Case, Placement
 from huikuan.db.engine import transaction
 from huikuan.db.migrate import upgrade
 from huikuan.org.models import Agency, Creditor, Role, Team, User
-from huikuan.security.crypto import FieldCipher, generate_key, generate_spec
+from huikuan.security.crypto import FieldCipher
 
 AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def cipher() -> FieldCipher:
-    return FieldCipher.from_spec(generate_spec("t1"), generate_key())
 
 
 def test_audit_log_verifies_and_catches_edits_deletions_and_truncation(engine: Engine) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -10,16 +12,17 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, select
 
 from huikuan.accounts.models import Account, BucketHistory
-from huikuan.accounts.service import bucket_summary, load_accounts
+from huikuan.accounts.service import bucket_summary, load_accounts, load_policies
 from huikuan.db.engine import transaction
 from huikuan.db.migrate import current_revision, head_revision, upgrade
 from huikuan.db.registry import metadata
-from huikuan.demo.service import DemoExistsError, load_demo
-from huikuan.demo.synthetic import generate_portfolio
+from huikuan.demo.service import DemoExistsError, DemoResult, load_demo
+from huikuan.nightly.frames import payments_frame
 from huikuan.nightly.models import NightlyRun
 from huikuan.nightly.pipeline import OutOfOrderDayError, close_days
 from huikuan.nightly.service import close_through
 from huikuan.payments.models import Payment
+from huikuan.security.crypto import FieldCipher
 
 
 def test_migrations_build_exactly_the_models_schema(engine: Engine) -> None:
@@ -41,8 +44,14 @@ def snapshot(engine: Engine) -> tuple[object, ...]:
     return accounts, history, totals, unposted
 
 
-def test_demo_days_close_once_and_a_second_run_changes_nothing(engine: Engine) -> None:
-    result = load_demo(engine, accounts=400, as_of=date(2026, 11, 20), days=5, seed=3)
+def demo(engine: Engine, cipher: FieldCipher, tmp_path: Path, **kwargs: Any) -> DemoResult:
+    return load_demo(engine, cipher=cipher, work_dir=tmp_path / "demo", **kwargs)
+
+
+def test_demo_days_close_once_and_a_second_run_changes_nothing(
+    engine: Engine, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    result = demo(engine, cipher, tmp_path, accounts=400, as_of=date(2026, 11, 20), days=5, seed=3)
     assert [c.days[0].business_date for c in result.closes] == [
         date(2026, 11, d) for d in range(16, 21)
     ]
@@ -59,37 +68,55 @@ def test_demo_days_close_once_and_a_second_run_changes_nothing(engine: Engine) -
     assert sum(r.accounts for r in rows) == open_accounts
     assert all(r.balance > 0 for r in rows)
     with pytest.raises(DemoExistsError):
-        load_demo(engine, accounts=10, as_of=date(2026, 11, 20), days=0)
+        demo(engine, cipher, tmp_path, accounts=10, as_of=date(2026, 11, 20), days=0)
 
 
-def test_same_demo_on_both_databases_gives_the_same_ledger(
-    engine: Engine, tmp_path: object
+def test_the_stored_ledger_equals_the_pipeline_run_directly(
+    engine: Engine, cipher: FieldCipher, tmp_path: Path
 ) -> None:
-    load_demo(engine, accounts=300, as_of=date(2026, 11, 20), days=4, seed=9)
-    accounts, history, totals, unposted = snapshot(engine)
+    demo(engine, cipher, tmp_path, accounts=300, as_of=date(2026, 11, 16), days=1, seed=9)
+    with transaction(engine) as session:
+        opening = load_accounts(session)
+        policies = load_policies(session)
+    payments = {
+        date(2026, 11, 17): [(1, 50_000), (2, 120_000), (2, 1_000)],
+        date(2026, 11, 19): [(3, 99_999_999)],
+    }
+    with transaction(engine) as session:
+        for day, items in payments.items():
+            for number, (account_id, amount) in enumerate(items):
+                session.add(
+                    Payment(
+                        account_id=account_id,
+                        received_on=day,
+                        amount=amount,
+                        channel="alipay",
+                        reference=f"T-{day}-{number}",
+                    )
+                )
+    close_through(engine, date(2026, 11, 20))
+    accounts, _history, totals, unposted = snapshot(engine)
     assert unposted == 0
-    assert len(totals) == 4
-    assert history > 0
-    portfolio = generate_portfolio(300, date(2026, 11, 16), seed=9)
+    assert len(totals) == 5
     direct = close_days(
-        portfolio.accounts,
-        list(portfolio.policies),
+        opening,
+        list(policies),
         date(2026, 11, 20),
-        pauses=portfolio.pauses.drop("reason"),
-        payments_for=portfolio.payments_for,
+        payments_for=lambda day: payments_frame([(a, m) for a, m in payments.get(day, [])]),
     )
     expected = direct.accounts.sort("account_id").drop("bucket", "debtor_id")
     stored = [row[:17] for row in accounts]
     assert stored == expected.rows()
-    assert [t[1:] for t in totals] == [
+    assert [t[1:] for t in totals[1:]] == [
         (d.totals.received, d.totals.interest, d.totals.penalty, d.totals.fee) for d in direct.days
     ]
+    assert totals[1][1] == 171_000  # the 17th: three receipts, posted that day
 
 
 def test_a_run_that_dies_midway_leaves_the_database_as_it_was(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, cipher: FieldCipher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    load_demo(engine, accounts=200, as_of=date(2026, 11, 18), days=2, seed=5)
+    demo(engine, cipher, tmp_path, accounts=200, as_of=date(2026, 11, 18), days=2, seed=5)
     with transaction(engine) as session:
         session.add(
             Payment(
