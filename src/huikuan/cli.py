@@ -16,8 +16,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from huikuan.access.policy import AccessDeniedError, Principal, get_case, principal_for, reveal
+from huikuan.accounts.models import ContactPoint
 from huikuan.accounts.service import (
     BucketRow,
     bucket_summary,
@@ -26,12 +28,17 @@ from huikuan.accounts.service import (
     load_products,
     status_counts,
 )
+from huikuan.assignment.engine import ReassignmentRefused
 from huikuan.assignment.rules_io import RulesError, default_rules, load_rules
-from huikuan.assignment.service import allocate_cases, team_codes
+from huikuan.assignment.service import allocate_cases, reassign_cases, team_codes
 from huikuan.audit.service import head as audit_head
 from huikuan.audit.service import record
 from huikuan.audit.service import verify as audit_verify_chain
+from huikuan.cases.models import Case
+from huikuan.cases.queries import case_list
+from huikuan.cases.service import move_case
 from huikuan.core.delinquency import Movement
+from huikuan.core.lifecycle import CaseState, TransitionRefused
 from huikuan.core.money import format_minor
 from huikuan.core.policy import policy_from_dict
 from huikuan.db.engine import make_engine, transaction
@@ -73,6 +80,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(sample_app, name="sample")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+cases_app = typer.Typer(help="Cases, as each user may see them (案件).", no_args_is_help=True)
+app.add_typer(cases_app, name="cases")
 
 console = Console()
 log = get_logger("huikuan.cli")
@@ -602,6 +611,144 @@ def keys_generate(key_id: str = "k1") -> None:
     """Print a new data key spec and search key for HUIKUAN_DATA_KEYS / HUIKUAN_SEARCH_KEY."""
     typer.echo(f"HUIKUAN_DATA_KEYS={generate_spec(key_id)}")
     typer.echo(f"HUIKUAN_SEARCH_KEY={generate_key()}")
+
+
+AsUser = Annotated[str, typer.Option("--as", help="The user acting (their role and scope apply).")]
+
+
+def _principal(engine: Engine, username: str) -> Principal:
+    with transaction(engine) as session:
+        try:
+            return principal_for(session, username)
+        except AccessDeniedError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(3) from exc
+
+
+@cases_app.command("list")
+def cases_list(
+    as_user: AsUser,
+    limit: Annotated[int, typer.Option(help="How many cases.")] = 20,
+    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """The cases this user may see, worst first; personal data masked (案件列表)."""
+    engine = _migrated_engine()
+    principal = _principal(engine, as_user)
+    with transaction(engine) as session:
+        frame = case_list(session, principal, limit=limit, offset=offset)
+    if as_json:
+        typer.echo(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str))
+        return
+    table = Table(title=f"案件 Cases visible to {as_user} ({principal.role.value})")
+    for column in frame.columns:
+        table.add_column(column)
+    money = {"principal", "interest", "penalty", "fees", "balance"}
+    for row in frame.iter_rows(named=True):
+        table.add_row(
+            *(
+                "" if value is None else _yuan(value) if name in money else str(value)
+                for name, value in row.items()
+            )
+        )
+    Console(width=max(console.width, 180)).print(table)
+
+
+@cases_app.command("reveal")
+def cases_reveal(
+    case_id: int,
+    field: Annotated[str, typer.Argument(help="name, mobile or id_number")],
+    as_user: AsUser,
+    contact: Annotated[int | None, typer.Option(help="Contact point id (for mobile).")] = None,
+) -> None:
+    """Show one personal field unmasked if the role needs it; every reveal audited (查看明文)."""
+    engine = _migrated_engine()
+    principal = _principal(engine, as_user)
+    cipher = cipher_from_settings(get_settings())
+    try:
+        with transaction(engine) as session:
+            if field == "mobile" and contact is None:
+                contact = session.scalar(
+                    select(ContactPoint.id)
+                    .join(Case, Case.debtor_id == ContactPoint.debtor_id)
+                    .where(
+                        Case.id == case_id,
+                        ContactPoint.owner_type == "self",
+                        ContactPoint.kind == "mobile",
+                    )
+                    .order_by(ContactPoint.id)
+                )
+            value = reveal(
+                session,
+                principal,
+                case_id,
+                field,
+                decrypt=lambda token, context: cipher.decrypt(token, context=context),
+                at=_now(),
+                contact_id=contact,
+            )
+    except (AccessDeniedError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(3) from exc
+    typer.echo(value)
+
+
+@cases_app.command("move")
+def cases_move(
+    case_id: int,
+    to: Annotated[str, typer.Option("--to", help="Target state, e.g. on_hold, legal, active.")],
+    reason: Annotated[str, typer.Option("--reason", help="Reason code, e.g. dispute.")],
+    as_user: AsUser,
+    note: Annotated[str, typer.Option(help="Why, in words.")] = "",
+) -> None:
+    """Move a case through its life-cycle (状态变更); only allowed moves, always recorded."""
+    engine = _migrated_engine()
+    principal = _principal(engine, as_user)
+    try:
+        with transaction(engine) as session:
+            case = get_case(session, principal, case_id)
+            move_case(
+                session, case, CaseState(to), reason=reason, actor=as_user, at=_now(), note=note
+            )
+    except (AccessDeniedError, TransitionRefused, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(3) from exc
+    console.print(f"case {case_id} → {to}")
+
+
+@cases_app.command("reassign")
+def cases_reassign(
+    case_ids: Annotated[list[int], typer.Argument(help="Case ids.")],
+    to_agent: Annotated[str, typer.Option("--to-agent", help="Username of the new agent.")],
+    reason: Annotated[str, typer.Option("--reason", help="agent_left, workload, complaint …")],
+    as_user: AsUser,
+    note: Annotated[str, typer.Option(help="Why, in words.")] = "",
+    force: Annotated[bool, typer.Option(help="Go past capacity or language checks.")] = False,
+    business_date: OptionalDate = None,
+) -> None:
+    """调案: move cases to another agent by hand (team leads and managers)."""
+    engine = _migrated_engine()
+    principal = _principal(engine, as_user)
+    as_of = _date_or_next_open_day(engine, business_date)
+    try:
+        with transaction(engine) as session:
+            table = default_rules(team_codes(session))
+        changes = reassign_cases(
+            engine,
+            principal,
+            case_ids,
+            to_agent,
+            rules=table,
+            reason=reason,
+            note=note,
+            as_of=as_of,
+            at=_now(),
+            force=force,
+        )
+    except (AccessDeniedError, ReassignmentRefused, RulesError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(3) from exc
+    console.print(f"{len(changes)} case(s) re-assigned to {to_agent}")
 
 
 if __name__ == "__main__":

@@ -17,8 +17,16 @@ import polars as pl
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from huikuan.access.policy import AccessDeniedError, Principal, get_case
 from huikuan.accounts.models import Account, Debtor
-from huikuan.assignment.engine import AllocationResult, AllocationRules, allocate
+from huikuan.assignment.engine import (
+    AllocationResult,
+    AllocationRules,
+    AssignmentChange,
+    ReassignmentRefused,
+    allocate,
+    reassign,
+)
 from huikuan.audit.service import record
 from huikuan.cases.models import Assignment, Case, Placement
 from huikuan.cases.service import move_cases_bulk
@@ -289,3 +297,92 @@ def _persist(
     )
     session.flush()
     return moved.height + released.height
+
+
+REASSIGN_ROLES = frozenset({Role.TEAM_LEAD, Role.MANAGER, Role.ADMIN})
+
+
+def reassign_cases(
+    engine: Engine,
+    principal: Principal,
+    case_ids: list[int],
+    to_username: str,
+    *,
+    rules: AllocationRules,
+    reason: str,
+    note: str,
+    as_of: date,
+    at: datetime,
+    force: bool = False,
+) -> tuple[AssignmentChange, ...]:
+    """调案: a team lead or manager moves cases in their scope to an agent, on the record."""
+    if principal.role not in REASSIGN_ROLES:
+        raise AccessDeniedError(f"role {principal.role.value} may not re-assign cases")
+    with transaction(engine) as session:
+        for case_id in case_ids:
+            get_case(session, principal, case_id)  # refuses cases outside the user's scope
+        target = session.scalars(select(User).where(User.username == to_username)).one_or_none()
+        if target is None:
+            raise ReassignmentRefused(f"没有该坐席 / no such agent: {to_username}")
+        changes = reassign(
+            load_cases(session),
+            load_agents(session),
+            case_ids,
+            target.id,
+            rules=rules,
+            reason=reason,
+            actor=principal.username,
+            at=at,
+            note=note,
+            force=force,
+        )
+        teams: dict[str, int] = {
+            str(r[0]): int(r[1]) for r in session.execute(select(Team.code, Team.id))
+        }
+        agencies: dict[str, int] = {
+            str(r[0]): int(r[1]) for r in session.execute(select(Agency.code, Agency.id))
+        }
+        for change in changes:
+            agency_id = agencies.get(change.agency_code) if change.agency_code else None
+            session.execute(
+                update(Assignment)
+                .where(Assignment.case_id == change.case_id, Assignment.ended_on.is_(None))
+                .values(ended_on=as_of)
+            )
+            session.execute(
+                update(Case)
+                .where(Case.id == change.case_id)
+                .values(
+                    agent_id=change.to_agent_id,
+                    team_id=teams[change.team_code],
+                    agency_id=agency_id,
+                )
+            )
+            session.add(
+                Assignment(
+                    case_id=change.case_id,
+                    agent_id=change.to_agent_id,
+                    team_id=teams[change.team_code],
+                    agency_id=agency_id,
+                    rule_code=None,
+                    reason=f"manual:{change.reason.value}",
+                    actor=principal.username,
+                    assigned_on=as_of,
+                )
+            )
+            record(
+                session,
+                at=at,
+                actor=principal.username,
+                action="case.reassign",
+                entity="case",
+                entity_id=change.case_id,
+                detail={
+                    "from_agent": change.from_agent_id,
+                    "to_agent": change.to_agent_id,
+                    "reason": change.reason.value,
+                    "note": change.note,
+                    "overrides": list(change.overrides),
+                },
+            )
+        return changes
