@@ -61,6 +61,7 @@ from huikuan.org.service import (
     get_creditor,
     products_of,
 )
+from huikuan.retention.service import run_retention
 from huikuan.security.crypto import generate_key, generate_spec
 from huikuan.security.keystore import cipher_from_settings
 from huikuan.settings import get_settings
@@ -80,6 +81,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(sample_app, name="sample")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+retention_app = typer.Typer(help="Retention and deletion (数据保留).", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
 cases_app = typer.Typer(help="Cases, as each user may see them (案件).", no_args_is_help=True)
 app.add_typer(cases_app, name="cases")
 
@@ -749,6 +752,24 @@ def cases_reassign(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(3) from exc
     console.print(f"{len(changes)} case(s) re-assigned to {to_agent}")
+
+
+@retention_app.command("run")
+def retention_run(
+    business_date: DateOption, actor: ActorOption = "retention", as_json: JsonOption = False
+) -> None:
+    """End agency placements past their period and anonymise personal data past retention."""
+    engine = _migrated_engine()
+    report = run_retention(engine, as_of=_business_date(business_date), actor=actor, at=_now())
+    if as_json:
+        typer.echo(json.dumps(report.as_json()))
+        return
+    console.print(
+        f"retention {report.as_of}: {report.placements_ended} agency placement(s) ended "
+        f"({report.cases_returned_from_agencies:,} cases returned), "
+        f"{report.debtors_anonymised:,} debtor(s) anonymised, "
+        f"{report.contact_points_deleted:,} contact point(s) deleted"
+    )
 
 
 if __name__ == "__main__":
