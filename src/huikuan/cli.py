@@ -18,8 +18,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine, select
 
-from huikuan.access.policy import AccessDeniedError, Principal, get_case, principal_for, reveal
-from huikuan.accounts.models import ContactPoint
+from huikuan.access.policy import (
+    AccessDeniedError,
+    Principal,
+    case_filter,
+    get_case,
+    principal_for,
+    reveal,
+)
+from huikuan.accounts.models import ContactPoint, Debtor
 from huikuan.accounts.service import (
     BucketRow,
     bucket_summary,
@@ -30,7 +37,7 @@ from huikuan.accounts.service import (
 )
 from huikuan.assignment.engine import ReassignmentRefused
 from huikuan.assignment.rules_io import RulesError, default_rules, load_rules
-from huikuan.assignment.service import allocate_cases, reassign_cases, team_codes
+from huikuan.assignment.service import REASSIGN_ROLES, allocate_cases, reassign_cases, team_codes
 from huikuan.audit.service import head as audit_head
 from huikuan.audit.service import record
 from huikuan.audit.service import verify as audit_verify_chain
@@ -47,7 +54,7 @@ from huikuan.demo.catalogue import CONSUMER_LOAN, CREDIT_CARD, ONLINE_LOAN
 from huikuan.demo.service import DemoExistsError, load_demo
 from huikuan.imports.mapping import ImportKind
 from huikuan.imports.sample import write_sample
-from huikuan.imports.service import ImportRequest, import_file
+from huikuan.imports.service import ImportRequest, import_file, set_column_mapping
 from huikuan.logs import configure_logging, get_logger
 from huikuan.nightly.pipeline import OutOfOrderDayError
 from huikuan.nightly.rolls import movements_between
@@ -64,6 +71,7 @@ from huikuan.org.service import (
 from huikuan.retention.service import run_retention
 from huikuan.security.crypto import generate_key, generate_spec
 from huikuan.security.keystore import cipher_from_settings
+from huikuan.security.rotation import rotate_all
 from huikuan.settings import get_settings
 
 app = typer.Typer(help="Huikuan (回款): compliance-first debt collection.", no_args_is_help=True)
@@ -752,6 +760,137 @@ def cases_reassign(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(3) from exc
     console.print(f"{len(changes)} case(s) re-assigned to {to_agent}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(actor: ActorOption = "system") -> None:
+    """Re-encrypt stored personal data under the current (first) key of HUIKUAN_DATA_KEYS."""
+    engine = _migrated_engine()
+    cipher = cipher_from_settings(get_settings())
+    counts = rotate_all(engine, cipher)
+    with transaction(engine) as session:
+        record(
+            session,
+            at=_now(),
+            actor=actor,
+            action="keys.rotate",
+            entity="keys",
+            entity_id=cipher.ring.current_id,
+            detail={"rewritten": counts},
+        )
+    console.print(
+        f"re-encrypted under {cipher.ring.current_id}: "
+        + ", ".join(f"{name} {count:,}" for name, count in counts.items())
+    )
+
+
+@creditor_app.command("mapping")
+def creditor_mapping(
+    creditor: str,
+    pairs: Annotated[
+        list[str], typer.Argument(help="HEADER=field pairs, e.g. 客户名称=name (field '' ignores).")
+    ],
+    actor: ActorOption = "system",
+) -> None:
+    """Set a creditor's own column headers for its files (列名映射)."""
+    engine = _migrated_engine()
+    overrides = {}
+    for pair in pairs:
+        header, separator, field = pair.partition("=")
+        if not separator or not header.strip():
+            console.print(f"[red]{pair!r} is not HEADER=field[/red]")
+            raise typer.Exit(1)
+        overrides[header.strip()] = field.strip()
+    try:
+        with transaction(engine) as session:
+            owner = get_creditor(session, creditor)
+            set_column_mapping(session, owner, overrides)
+            record(
+                session,
+                at=_now(),
+                actor=actor,
+                action="mapping.set",
+                entity="creditor",
+                entity_id=owner.id,
+                detail={"overrides": overrides},
+            )
+    except (UnknownCreditorError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"{len(overrides)} header mapping(s) stored for {creditor.upper()}")
+
+
+@cases_app.command("find")
+def cases_find(
+    as_user: AsUser,
+    id_number: Annotated[str | None, typer.Option(help="Resident ID number.")] = None,
+    mobile: Annotated[str | None, typer.Option(help="Mobile number.")] = None,
+) -> None:
+    """Find cases by ID number or mobile, through the keyed hash (never a plaintext search)."""
+    engine = _migrated_engine()
+    principal = _principal(engine, as_user)
+    cipher = cipher_from_settings(get_settings())
+    if (id_number is None) == (mobile is None):
+        console.print("[red]give exactly one of --id-number or --mobile[/red]")
+        raise typer.Exit(1)
+    with transaction(engine) as session:
+        if id_number is not None:
+            digest = cipher.search_hash(id_number, kind="id_number")
+            debtors = select(Debtor.id).where(Debtor.id_number_hash == digest)
+        else:
+            digest = cipher.search_hash(str(mobile), kind="phone")
+            debtors = select(ContactPoint.debtor_id).where(ContactPoint.value_hash == digest)
+        found = session.execute(
+            select(Case.id, Case.case_no, Case.state)
+            .where(Case.debtor_id.in_(debtors), case_filter(principal))
+            .order_by(Case.id)
+        ).all()
+        record(
+            session,
+            at=_now(),
+            actor=as_user,
+            action="case.search",
+            entity="case",
+            entity_id="search",
+            detail={"by": "id_number" if id_number else "mobile", "hits": len(found)},
+        )
+    for case_id, case_no, state in found:
+        typer.echo(f"{case_id}\t{case_no}\t{state}")
+    if not found:
+        console.print("no case in your scope matches")
+
+
+@cases_app.command("keep")
+def cases_keep(
+    case_id: int,
+    until: Annotated[str, typer.Option("--until", help="Keep with its agent until YYYY-MM-DD.")],
+    as_user: AsUser,
+    note: Annotated[str, typer.Option(help="Why.")] = "",
+) -> None:
+    """留案: keep a case with its agent past re-allocation and placement end, until a date."""
+    engine = _migrated_engine()
+    principal = _principal(engine, as_user)
+    if principal.role not in REASSIGN_ROLES:
+        console.print(f"[red]role {principal.role.value} may not keep cases[/red]")
+        raise typer.Exit(3)
+    keep_until = _business_date(until)
+    try:
+        with transaction(engine) as session:
+            case = get_case(session, principal, case_id)
+            case.keep_until = keep_until
+            record(
+                session,
+                at=_now(),
+                actor=as_user,
+                action="case.keep",
+                entity="case",
+                entity_id=case_id,
+                detail={"until": keep_until.isoformat(), "note": note},
+            )
+    except AccessDeniedError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(3) from exc
+    console.print(f"case {case_id} kept with its agent until {keep_until}")
 
 
 @retention_app.command("run")
