@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import Engine, Table, bindparam, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from huikuan.accounts.models import Account, BucketHistory, ContactPoint, Debtor
@@ -31,6 +31,7 @@ from huikuan.core.delinquency import Movement
 from huikuan.core.identity import mask_id_number, mask_phone
 from huikuan.core.lifecycle import CaseState, Reason, allowed_targets
 from huikuan.core.policy import policy_from_dict
+from huikuan.db.bulk import insert_rows, reserve_ids, sync_id_sequence
 from huikuan.db.engine import transaction
 from huikuan.imports.mapping import ColumnMapping, ImportKind
 from huikuan.imports.models import ColumnMappingRow, ImportedFile
@@ -238,26 +239,18 @@ Writer = Callable[
 ]
 
 
-def _insert_returning(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    ids: list[int] = []
-    for start in range(0, len(rows), CHUNK):
-        batch = rows[start : start + CHUNK]
-        result = session.execute(
-            insert(model).returning(model.id, sort_by_parameter_order=True), batch
-        )
-        ids.extend(int(row[0]) for row in result)
-    return ids
+def _insert_with_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows under freshly reserved ids (in row order) and return the ids."""
+    ids = reserve_ids(session, model, len(rows))
+    for key, row in zip(ids, rows, strict=True):
+        row["id"] = key
+    insert_rows(session, model, rows)
+    sync_id_sequence(session, model)
+    return list(ids)
 
 
 def _insert(session: Session, model: Any, rows: Iterable[dict[str, Any]]) -> None:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= CHUNK:
-            session.execute(insert(model), batch)
-            batch = []
-    if batch:
-        session.execute(insert(model), batch)
+    insert_rows(session, model, rows)
 
 
 def _mask_name(name: str) -> str:
@@ -337,7 +330,7 @@ def _write_placements(
             "debtor_no", "name", "id_number", "region", "language"
         ).iter_rows(named=True)
     ]
-    new_ids = _insert_returning(session, Debtor, debtor_rows)
+    new_ids = _insert_with_ids(session, Debtor, debtor_rows)
     debtor_ids = known | dict(
         zip(new_debtors.get_column("debtor_no").to_list(), new_ids, strict=True)
     )
@@ -412,7 +405,7 @@ def _write_placements(
         }
         for position, debtor_no in enumerate(case_debtors, start=1)
     ]
-    case_ids = dict(zip(case_debtors, _insert_returning(session, Case, case_rows), strict=True))
+    case_ids = dict(zip(case_debtors, _insert_with_ids(session, Case, case_rows), strict=True))
     _insert(
         session,
         CaseTransition,
@@ -495,7 +488,7 @@ def _write_placements(
         }
         for row in aged.iter_rows(named=True)
     ]
-    account_ids = _insert_returning(session, Account, account_rows)
+    account_ids = _insert_with_ids(session, Account, account_rows)
     _insert(
         session,
         BucketHistory,
