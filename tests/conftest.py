@@ -10,8 +10,8 @@ from sqlalchemy import Engine, text
 
 from huikuan.db.engine import make_engine
 from huikuan.db.registry import metadata
+from huikuan.db.throwaway_pg import temporary_postgres
 from huikuan.security.crypto import FieldCipher, generate_key, generate_spec
-from tests.pg_server import temporary_postgres
 
 
 @pytest.fixture(scope="session")

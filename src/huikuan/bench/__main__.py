@@ -118,7 +118,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m huikuan.bench")
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "1000000,10000000"))
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--suite",
+        choices=["all", "nightly", "imports"],
+        default=os.environ.get("BENCH_SUITE", "all"),
+    )
+    parser.add_argument(
+        "--import-rows", type=int, default=int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
+    )
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--agents", type=int, default=500)
     args = parser.parse_args()
+    if args.suite in ("all", "imports") and not args.one:
+        from huikuan.bench.imports import run as run_imports
+
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from huikuan.bench.imports import run; "
+                "run(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))",
+                str(args.import_rows),
+                str(args.cases),
+                str(args.agents),
+            ],
+            check=False,
+        )
+        del run_imports
+        if completed.returncode != 0:
+            sys.exit(completed.returncode)
+        if args.suite == "imports":
+            return
     if args.one:
         for line in run_size(args.one):
             print(json.dumps(line, ensure_ascii=False), flush=True)

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for the test suite: Debian's binaries, a temporary data
+"""A throwaway PostgreSQL server for tests and benchmarks: Debian's binaries, a temporary data
 directory, a free loopback port, stopped when the session ends.
 
 ``HUIKUAN_TEST_POSTGRES_URL`` points the suite at an existing server instead. PostgreSQL refuses
