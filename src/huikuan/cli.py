@@ -54,7 +54,12 @@ from huikuan.demo.catalogue import CONSUMER_LOAN, CREDIT_CARD, ONLINE_LOAN
 from huikuan.demo.service import DemoExistsError, load_demo
 from huikuan.imports.mapping import ImportKind
 from huikuan.imports.sample import write_sample
-from huikuan.imports.service import ImportRequest, import_file, set_column_mapping
+from huikuan.imports.service import (
+    ImportRefusedError,
+    ImportRequest,
+    import_file,
+    set_column_mapping,
+)
 from huikuan.logs import configure_logging, get_logger
 from huikuan.nightly.pipeline import OutOfOrderDayError
 from huikuan.nightly.rolls import movements_between
@@ -436,7 +441,7 @@ def _run_import(
     )
     try:
         summary = import_file(engine, request, cipher_from_settings(settings))
-    except UnknownCreditorError as exc:
+    except (UnknownCreditorError, ImportRefusedError) as exc:
         if as_json:
             typer.echo(json.dumps({"kind": kind.value, "file": file.name, "error": str(exc)}))
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from huikuan.demo.catalogue import CONSUMER_LOAN, CREDIT_CARD
 from huikuan.demo.service import demo_rules, load_demo
 from huikuan.imports.mapping import FIELDS, ImportKind
 from huikuan.imports.sample import sample_frame
-from huikuan.imports.service import ImportRequest, import_file
+from huikuan.imports.service import ImportRefusedError, ImportRequest, import_file
 from huikuan.org.service import add_creditor, add_product
 from huikuan.payments.models import Payment
 from huikuan.security.crypto import FieldCipher
@@ -183,3 +184,29 @@ def test_allocation_assigns_every_case_once_and_a_rerun_changes_nothing(
     assert set(report.by_reason) <= {"kept", "held"}
     with pytest.raises(ValueError, match="teams"):
         default_rules([])
+
+
+def test_a_used_batch_number_or_unknown_agency_is_refused_before_anything_is_written(
+    engine: Engine, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    setup_creditor(engine)
+    first = write(tmp_path / "a.csv", ImportKind.PLACEMENTS, 50, seed=3)
+    named = ImportRequest(
+        path=first,
+        kind=ImportKind.PLACEMENTS,
+        creditor_code="HXB",
+        business_date=DAY,
+        actor="ops",
+        at=AT,
+        report_dir=tmp_path,
+        batch_no="B-1",
+    )
+    assert import_file(engine, named, cipher).ok
+    before = counts(engine)
+    second = write(tmp_path / "b.csv", ImportKind.PLACEMENTS, 50, seed=4)
+    with pytest.raises(ImportRefusedError, match="B-1"):
+        import_file(engine, replace(named, path=second), cipher)
+    with pytest.raises(ImportRefusedError, match="agency"):
+        import_file(engine, replace(named, path=second, batch_no=None, agency_code="NOPE"), cipher)
+    assert counts(engine) == before
+    assert import_file(engine, replace(named, path=second, batch_no=None), cipher).ok

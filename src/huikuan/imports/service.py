@@ -49,6 +49,10 @@ from huikuan.security.crypto import FieldCipher
 CHUNK = 5_000  # rows per IN (...) lookup and per executemany batch
 
 
+class ImportRefusedError(ValueError):
+    """The request itself is wrong (unknown agency, a batch number already used …)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
     """What one import did; ``as_json`` is what ``--json`` prints."""
@@ -285,13 +289,13 @@ def _write_placements(
     if request.agency_code:
         agency_id = session.scalar(select(Agency.id).where(Agency.code == request.agency_code))
         if agency_id is None:
-            raise UnknownCreditorError(f"unknown agency {request.agency_code!r}")
+            raise ImportRefusedError(f"未知的委外机构 / unknown agency {request.agency_code!r}")
     if problems:
         return problems, 0, {}
 
     closed = last_closed(session)
     opening = closed if closed is not None else request.business_date - timedelta(days=1)
-    batch_no = request.batch_no or f"{request.path.stem}-{request.business_date:%Y%m%d}"
+    batch_no = _free_batch_no(session, creditor.id, request)
     placement = Placement(
         creditor_id=creditor.id,
         agency_id=agency_id,
@@ -512,6 +516,31 @@ def _write_placements(
         "placement_id": placement.id,
     }
     return [], len(account_rows), details
+
+
+def _free_batch_no(session: Session, creditor_id: int, request: ImportRequest) -> str:
+    """The batch number asked for (refused if taken), or a free one named after the file."""
+
+    def taken(name: str) -> bool:
+        found = session.scalar(
+            select(Placement.id).where(
+                Placement.creditor_id == creditor_id, Placement.batch_no == name
+            )
+        )
+        return found is not None
+
+    if request.batch_no:
+        if taken(request.batch_no[:64]):
+            raise ImportRefusedError(
+                f"委案批次号 {request.batch_no} 已存在 / placement batch {request.batch_no} exists"
+            )
+        return request.batch_no[:64]
+    base = f"{request.path.stem[:48]}-{request.business_date:%Y%m%d}"
+    name, suffix = base, 1
+    while taken(name):
+        suffix += 1
+        name = f"{base}-{suffix}"
+    return name
 
 
 def _contact(
