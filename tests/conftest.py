@@ -6,12 +6,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, text
 
 from huikuan.db.engine import make_engine
 from huikuan.db.registry import metadata
 from huikuan.db.throwaway_pg import temporary_postgres
 from huikuan.security.crypto import FieldCipher, generate_key, generate_spec
+
+
+# Tests never depend on wall-clock speed: no per-example deadline, and slow input generation
+# (a loaded CI machine) is not a failure. The examples themselves are unchanged.
+settings.register_profile(
+    "huikuan", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("huikuan")
 
 
 @pytest.fixture(scope="session")
