@@ -14,7 +14,6 @@ from huikuan.db.registry import metadata
 from huikuan.db.throwaway_pg import temporary_postgres
 from huikuan.security.crypto import FieldCipher, generate_key, generate_spec
 
-
 # Tests never depend on wall-clock speed: no per-example deadline, and slow input generation
 # (a loaded CI machine) is not a failure. The examples themselves are unchanged.
 settings.register_profile(
