@@ -27,21 +27,39 @@ def candidate_zones(request: CheckRequest, default: str) -> tuple[ZoneInfo, ...]
     return tuple(zones)
 
 
-def within(moment: datetime, start: time, end: time) -> bool:
-    """``start <= local time < end`` (``end`` after midnight wraps, e.g. 22:00–08:00)."""
+def within(moment: datetime, start: time, end: time, *, end_inclusive: bool = False) -> bool:
+    """``start <= local time < end`` (or ``<= end``); a window past midnight wraps."""
     local = moment.timetz().replace(tzinfo=None)
+
+    def before_end(value: time) -> bool:
+        return value <= end if end_inclusive else value < end
+
     if start <= end:
-        return start <= local < end
-    return local >= start or local < end
+        return start <= local and before_end(local)
+    return local >= start or before_end(local)
 
 
-def allowed_everywhere(moment: datetime, zones: Sequence[ZoneInfo], start: time, end: time) -> bool:
-    """Whether ``moment`` falls in the allowed window [start, end) in every zone."""
-    return all(within(moment.astimezone(zone), start, end) for zone in zones)
+def allowed_everywhere(
+    moment: datetime,
+    zones: Sequence[ZoneInfo],
+    start: time,
+    end: time,
+    *,
+    end_inclusive: bool = False,
+) -> bool:
+    """Whether ``moment`` falls in the allowed window in every zone."""
+    return all(
+        within(moment.astimezone(zone), start, end, end_inclusive=end_inclusive) for zone in zones
+    )
 
 
 def next_allowed(
-    moment: datetime, zones: Sequence[ZoneInfo], start: time, end: time, *, step_minutes: int = 1
+    moment: datetime,
+    zones: Sequence[ZoneInfo],
+    start: time,
+    end: time,
+    *,
+    end_inclusive: bool = False,
 ) -> datetime | None:
     """The first moment at or after ``moment`` inside [start, end) in every zone.
 
@@ -49,7 +67,7 @@ def next_allowed(
     so the search is short; ``None`` if no moment in the next 8 days satisfies every zone (the
     windows never overlap).
     """
-    if allowed_everywhere(moment, zones, start, end):
+    if allowed_everywhere(moment, zones, start, end, end_inclusive=end_inclusive):
         return moment
     candidates: list[datetime] = []
     for zone in zones:
@@ -60,6 +78,6 @@ def next_allowed(
             if opening >= moment:
                 candidates.append(opening.astimezone(moment.tzinfo))
     for candidate in sorted(candidates):
-        if allowed_everywhere(candidate, zones, start, end):
+        if allowed_everywhere(candidate, zones, start, end, end_inclusive=end_inclusive):
             return candidate
     return None
