@@ -30,6 +30,7 @@ class Debtor(Base):
     id_number_masked: Mapped[str | None] = mapped_column(String(24))
     region: Mapped[str | None] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(8), default="zh")
+    timezone: Mapped[str | None] = mapped_column(String(40))
     anonymised_on: Mapped[date | None] = mapped_column(Date)
 
 

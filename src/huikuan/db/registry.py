@@ -5,6 +5,7 @@ from __future__ import annotations
 from huikuan.accounts import models as accounts_models
 from huikuan.audit import models as audit_models
 from huikuan.cases import models as cases_models
+from huikuan.compliance import models as compliance_models
 from huikuan.db.base import Base
 from huikuan.imports import models as imports_models
 from huikuan.nightly import models as nightly_models
@@ -16,6 +17,7 @@ __all__ = [
     "accounts_models",
     "audit_models",
     "cases_models",
+    "compliance_models",
     "imports_models",
     "nightly_models",
     "org_models",

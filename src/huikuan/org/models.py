@@ -26,6 +26,8 @@ class Creditor(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Which contact rules apply to its debtors: "CN" or "US" (rule packs of the guard).
+    jurisdiction: Mapped[str] = mapped_column(String(2), default="CN")
 
 
 class Product(Base):

@@ -1,0 +1,40 @@
+"""Contact attempts with the guard's decision stored beside each one (the audit trail QA reads)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from huikuan.db.base import Base, BigId
+
+
+class ContactAttempt(Base):
+    """One proposed or made contact: who, when, channel, to whom, result, and why it was allowed.
+
+    Blocked and deferred proposals are kept too (``executed`` false), so the record shows what
+    the guard stopped as well as what it let through.
+    """
+
+    __tablename__ = "contact_attempts"
+    __table_args__ = (Index("ix_contact_attempts_debtor_at", "debtor_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"))
+    contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_points.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[str] = mapped_column(String(24))
+    direction: Mapped[str] = mapped_column(String(12), default="outbound")
+    party: Mapped[str] = mapped_column(String(64), default="consumer")
+    caller: Mapped[str] = mapped_column(String(40), default="lender")
+    call_type: Mapped[str | None] = mapped_column(String(24))
+    purpose: Mapped[str | None] = mapped_column(String(48))
+    outcome: Mapped[str | None] = mapped_column(String(48))
+    content: Mapped[str | None] = mapped_column(Text)
+    executed: Mapped[bool]
+    decision: Mapped[str] = mapped_column(String(12))
+    next_allowed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reasons: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(String(64))
