@@ -358,26 +358,36 @@ def parse_request(raw: Mapping[str, Any]) -> CheckRequest:
     events_raw = raw.get("events", []) or []
     if not isinstance(events_raw, list):
         raise RequestError("events: expected a list")
-    events = tuple(_event(item, i, f"events[{i}]") for i, item in enumerate(events_raw))
+    parsed = [_event(item, i, f"events[{i}]") for i, item in enumerate(events_raw)]
+    # Kept in time order, ties broken by content (never by list position), so no verdict can
+    # depend on the order the caller listed the events in.
+    events = tuple(sorted(parsed, key=_order_key))
     if "proposed" not in raw:
         raise RequestError("proposed: required (the contact to check)")
     proposed = _event(raw["proposed"], -1, "proposed")
     return CheckRequest(str(jurisdiction), debtor, tuple(debts), events, proposed)
 
 
+_LAST_BEFORE: list[tuple[CheckRequest, tuple[Event, ...]]] = []
+
+
 def events_before(request: CheckRequest) -> tuple[Event, ...]:
-    """Earlier events in time order (ties kept in a stable, content-based order).
+    """Events up to the proposed contact, in time order (ties in a content-based order).
 
-    Sorting by content, not by position in the list, keeps verdicts independent of the order
-    the caller listed events in.
+    Every rule asks for this; the answer for the request being checked is kept (one entry,
+    matched by identity) so a check walks the history once, not once per rule.
     """
+    if _LAST_BEFORE and _LAST_BEFORE[0][0] is request:
+        return _LAST_BEFORE[0][1]
     moment = request.proposed.datetime
-    earlier = [event for event in request.events if event.datetime <= moment]
-    return tuple(sorted(earlier, key=lambda e: (e.datetime, repr(_sort_key(e)))))
+    result = tuple(event for event in request.events if event.datetime <= moment)
+    _LAST_BEFORE[:] = [(request, result)]
+    return result
 
 
-def _sort_key(event: Event) -> tuple[Any, ...]:
-    return tuple(getattr(event, name) for name in Event.__slots__ if name != "index")
+def _order_key(event: Event) -> tuple[datetime, str]:
+    content = tuple(getattr(event, name) for name in Event.__slots__ if name != "index")
+    return (event.datetime, repr(content))
 
 
 def all_debt_ids(request: CheckRequest) -> Sequence[str]:
