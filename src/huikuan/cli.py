@@ -44,6 +44,11 @@ from huikuan.audit.service import verify as audit_verify_chain
 from huikuan.cases.models import Case
 from huikuan.cases.queries import case_list
 from huikuan.cases.service import move_case
+from huikuan.compliance.engine import check as check_contact
+from huikuan.compliance.explain import explain
+from huikuan.compliance.registry import default_packs, pack_summary
+from huikuan.compliance.request import RequestError, parse_request
+from huikuan.compliance.service import ProposedContact, propose_contact
 from huikuan.core.delinquency import Movement
 from huikuan.core.lifecycle import CaseState, TransitionRefused
 from huikuan.core.money import format_minor
@@ -94,6 +99,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(sample_app, name="sample")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+compliance_app = typer.Typer(help="The compliance guard (合规检查).", no_args_is_help=True)
+app.add_typer(compliance_app, name="compliance")
 retention_app = typer.Typer(help="Retention and deletion (数据保留).", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 cases_app = typer.Typer(help="Cases, as each user may see them (案件).", no_args_is_help=True)
@@ -914,6 +921,96 @@ def retention_run(
         f"{report.debtors_anonymised:,} debtor(s) anonymised, "
         f"{report.contact_points_deleted:,} contact point(s) deleted"
     )
+
+
+@compliance_app.command("check")
+def compliance_check(
+    file: Annotated[Path, typer.Argument(help="A contact-check request (JSON).")],
+    explain_it: Annotated[bool, typer.Option("--explain", help="Explain it for a person.")] = False,
+) -> None:
+    """Check one proposed contact; prints the verdict JSON (exit 0 allowed or not)."""
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+        request = parse_request(raw)
+    except (OSError, json.JSONDecodeError, RequestError) as exc:
+        typer.echo(f"cannot read the request: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    verdict = check_contact(request, default_packs())
+    if explain_it:
+        typer.echo(explain(verdict))
+    else:
+        typer.echo(json.dumps(verdict.as_json(), ensure_ascii=False))
+
+
+@compliance_app.command("packs")
+def compliance_packs(as_json: JsonOption = False) -> None:
+    """The rule packs in force and their rule ids."""
+    summary = pack_summary()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {"pack": code, "version": version, "jurisdiction": j, "rules": rules}
+                    for code, version, j, rules in summary
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    for code, version, jurisdiction, rules in summary:
+        console.print(f"[bold]{code}[/bold] {version} ({jurisdiction}): {len(rules)} rules")
+        for rule_id in rules:
+            console.print(f"  {rule_id}")
+
+
+@cases_app.command("contact")
+def cases_contact(
+    case_id: int,
+    channel: Annotated[str, typer.Option(help="phone, sms, email, letter, visit, im")],
+    as_user: AsUser,
+    at: Annotated[
+        str, typer.Option(help="When, ISO 8601 with offset, e.g. 2026-11-21T10:00+08:00.")
+    ],
+    contact: Annotated[int | None, typer.Option(help="Contact point id.")] = None,
+    outcome: Annotated[
+        str | None, typer.Option(help="Result if made: unanswered, conversation …")
+    ] = None,
+    purpose: Annotated[
+        str, typer.Option(help="collection, locate_or_relay_message …")
+    ] = "collection",
+    call_type: Annotated[str | None, typer.Option(help="agent, voice_notice, robot")] = None,
+    content: Annotated[str | None, typer.Option(help="Message text (screened).")] = None,
+    collectors: Annotated[int | None, typer.Option(help="Collectors on a field visit.")] = None,
+) -> None:
+    """Ask the guard, then record the attempt with its decision (联系前合规检查)."""
+    engine = _migrated_engine()
+    principal = _principal(engine, as_user)
+    try:
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:
+            raise ValueError("--at needs a UTC offset, e.g. +08:00")
+        with transaction(engine) as session:
+            proposal = propose_contact(
+                session,
+                principal,
+                case_id,
+                ProposedContact(
+                    at=moment,
+                    channel=channel,
+                    contact_point_id=contact,
+                    purpose=purpose,
+                    call_type=call_type,
+                    content=content,
+                    collector_count=collectors,
+                ),
+                outcome=outcome,
+            )
+    except (AccessDeniedError, ValueError, RequestError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(3) from exc
+    typer.echo(explain(proposal.verdict))
+    if not proposal.verdict.allowed:
+        raise typer.Exit(4)
 
 
 if __name__ == "__main__":

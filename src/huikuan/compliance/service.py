@@ -1,0 +1,204 @@
+"""Every contact path asks the guard first, and the decision is stored with the attempt.
+
+``propose_contact`` builds the contact-check request from the database (the debtor's time zone,
+the creditor's jurisdiction, every earlier attempt to this debtor by the lender or any agency,
+the case's holds and the outsourcing notice) → :func:`huikuan.compliance.engine.check` → a
+:class:`ContactAttempt` row carrying the decision, the reasons and the next allowed time, plus
+an audit entry. Only an allowed contact is marked executed; blocked and deferred proposals are
+kept as evidence of what the guard stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huikuan.access.policy import Principal, get_case
+from huikuan.accounts.models import ContactPoint, Debtor
+from huikuan.audit.service import record
+from huikuan.cases.models import Case, Hold
+from huikuan.compliance.engine import check
+from huikuan.compliance.models import ContactAttempt
+from huikuan.compliance.registry import default_packs
+from huikuan.compliance.request import CheckRequest, parse_request
+from huikuan.compliance.verdict import Verdict
+from huikuan.org.models import Agency, Creditor
+
+DEFAULT_ZONES = {"CN": "Asia/Shanghai", "US": "America/New_York"}
+# Attempts whose purpose is a notice carry that notice as their content type for the guard.
+NOTICE_PURPOSES = {"outsourcing_notice", "validation_notice"}
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedContact:
+    at: datetime
+    channel: str  # phone, sms, email, letter, visit, im …
+    contact_point_id: int | None = None
+    party: str = "consumer"
+    purpose: str = "collection"
+    call_type: str | None = None  # agent, voice_notice, robot
+    content: str | None = None
+    collector_count: int | None = None
+    discloses_debt: bool = False
+    relationship: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    verdict: Verdict
+    attempt_id: int
+    request: CheckRequest
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their offset; they are stored in UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _caller(session: Session, case: Case) -> str:
+    if case.agency_id is None:
+        return "lender"
+    code = session.scalar(select(Agency.code).where(Agency.id == case.agency_id))
+    return f"agency:{code}"
+
+
+def build_request(session: Session, case: Case, proposed: ProposedContact) -> CheckRequest:
+    creditor = session.get(Creditor, case.creditor_id)
+    debtor = session.get(Debtor, case.debtor_id)
+    assert creditor is not None
+    assert debtor is not None
+    jurisdiction = creditor.jurisdiction or "CN"
+    events: list[dict[str, Any]] = []
+    attempts = session.scalars(
+        select(ContactAttempt)
+        .where(
+            ContactAttempt.debtor_id == debtor.id,
+            ContactAttempt.executed.is_(True),
+            ContactAttempt.at <= _utc(proposed.at),
+        )
+        .order_by(ContactAttempt.at, ContactAttempt.id)
+    )
+    for attempt in attempts:
+        event: dict[str, Any] = {
+            "datetime": _utc(attempt.at).isoformat(),
+            "channel": attempt.channel,
+            "direction": attempt.direction,
+            "party": attempt.party,
+            "caller": attempt.caller,
+            "debt_ids": [f"case-{attempt.case_id}"],
+        }
+        if attempt.contact_point_id is not None:
+            event["to_number"] = f"cp-{attempt.contact_point_id}"
+            event["to_address"] = f"cp-{attempt.contact_point_id}"
+        for name in ("outcome", "call_type", "purpose"):
+            value = getattr(attempt, name)
+            if value is not None:
+                event[name] = value
+        if attempt.purpose in NOTICE_PURPOSES:
+            event["content_type"] = attempt.purpose
+        events.append(event)
+    for hold in session.scalars(select(Hold).where(Hold.case_id == case.id)):
+        events.append(
+            {
+                "datetime": datetime.combine(
+                    hold.started_on, datetime.min.time(), tzinfo=proposed.at.tzinfo
+                ).isoformat(),
+                "channel": "hold",
+                "content_type": hold.kind,
+                "debt_ids": [f"case-{case.id}"],
+                **({"status": "lifted"} if hold.ended_on is not None else {}),
+            }
+        )
+    raw: dict[str, Any] = {
+        "jurisdiction": jurisdiction,
+        "debtor": {"timezone": debtor.timezone or DEFAULT_ZONES.get(jurisdiction)},
+        "debts": [{"id": f"case-{case.id}"}],
+        "events": events,
+        "proposed": {
+            "datetime": proposed.at.isoformat(),
+            "channel": proposed.channel,
+            "direction": "outbound",
+            "party": proposed.party,
+            "caller": _caller(session, case),
+            "purpose": proposed.purpose,
+            "debt_ids": [f"case-{case.id}"],
+            "discloses_debt": proposed.discloses_debt,
+            **(
+                {
+                    "to_number": f"cp-{proposed.contact_point_id}",
+                    "to_address": f"cp-{proposed.contact_point_id}",
+                }
+                if proposed.contact_point_id
+                else {}
+            ),
+            **({"call_type": proposed.call_type} if proposed.call_type else {}),
+            **({"content": proposed.content} if proposed.content else {}),
+            **(
+                {"collector_count": proposed.collector_count}
+                if proposed.collector_count is not None
+                else {}
+            ),
+            **({"relationship": proposed.relationship} if proposed.relationship else {}),
+        },
+    }
+    return parse_request(raw)
+
+
+def propose_contact(
+    session: Session,
+    principal: Principal,
+    case_id: int,
+    proposed: ProposedContact,
+    *,
+    outcome: str | None = None,
+) -> Proposal:
+    """Check a contact for a case in the user's scope; store the attempt and its decision."""
+    case = get_case(session, principal, case_id)
+    if proposed.contact_point_id is not None:
+        point = session.get(ContactPoint, proposed.contact_point_id)
+        if point is None or point.debtor_id != case.debtor_id:
+            raise ValueError(f"contact point {proposed.contact_point_id} is not on case {case_id}")
+        if point.status == "invalid":
+            raise ValueError(f"contact point {proposed.contact_point_id} is marked invalid")
+    request = build_request(session, case, proposed)
+    verdict = check(request, default_packs())
+    attempt = ContactAttempt(
+        case_id=case.id,
+        debtor_id=case.debtor_id,
+        contact_point_id=proposed.contact_point_id,
+        at=_utc(proposed.at),
+        channel=proposed.channel,
+        direction="outbound",
+        party=proposed.party,
+        caller=request.proposed.caller or "lender",
+        call_type=proposed.call_type,
+        purpose=proposed.purpose,
+        outcome=outcome if verdict.allowed else None,
+        content=proposed.content,
+        executed=verdict.allowed,
+        decision=verdict.decision.value,
+        next_allowed_at=verdict.next_allowed_at,
+        reasons=[reason.as_json() for reason in (*verdict.reasons, *verdict.warnings)],
+        actor=principal.username,
+    )
+    session.add(attempt)
+    session.flush()
+    record(
+        session,
+        at=proposed.at,
+        actor=principal.username,
+        action="contact.proposed",
+        entity="case",
+        entity_id=case.id,
+        detail={
+            "attempt": attempt.id,
+            "channel": proposed.channel,
+            "decision": verdict.decision.value,
+            "rules": sorted({reason.rule_id for reason in verdict.reasons}),
+        },
+    )
+    return Proposal(verdict, attempt.id, request)
