@@ -133,3 +133,43 @@ def test_a_creditors_day_of_files_from_the_command_line(runner: CliRunner, tmp_p
     verified = invoke_json(runner, ["audit", "verify"])
     assert verified["intact"] is True
     assert int(str(verified["entries"])) >= 6
+
+
+def test_compliance_check_reads_the_request_format(runner: CliRunner, tmp_path: Path) -> None:
+    request = {
+        "jurisdiction": "US",
+        "debtor": {
+            "timezone": "America/New_York",
+            "location_signals": [{"type": "mobile_area_code", "timezone": "America/Los_Angeles"}],
+        },
+        "debts": [{"id": "CC-1"}],
+        "events": [],
+        "proposed": {
+            # 09:30 in New York is 06:30 in Los Angeles: inconvenient in one plausible zone.
+            "datetime": "2026-04-08T09:30:00-04:00",
+            "channel": "phone",
+            "direction": "outbound",
+            "party": "consumer",
+            "debt_ids": ["CC-1"],
+            "to_number": "+12125550100",
+        },
+    }
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request), encoding="utf-8")
+    result = runner.invoke(app, ["compliance", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    verdict = json.loads(result.stdout)
+    assert verdict["decision"] == "deferred"
+    assert verdict["next_allowed_at"] == "2026-04-08T11:00:00-04:00"  # 08:00 in Los Angeles
+    assert verdict["reasons"][0]["rule_id"] == "US-REGF-1006.6(b)(1)(i)"
+    explained = runner.invoke(app, ["compliance", "check", str(path), "--explain"])
+    assert "deferred" in explained.stdout
+    assert "US-REGF-1006.6(b)(1)(i)" in explained.stdout
+    request["proposed"]["datetime"] = "2026-04-08 09:30"  # no offset
+    path.write_text(json.dumps(request), encoding="utf-8")
+    bad = runner.invoke(app, ["compliance", "check", str(path)])
+    assert bad.exit_code == 2
+    assert "proposed.datetime" in bad.output
+    packs = json.loads(runner.invoke(app, ["compliance", "packs", "--json"]).stdout)
+    codes = {pack["pack"] for pack in packs}
+    assert {"US-RegF", "CN-CBA-2026", "CN-GBT45251-2025", "CN-bank-base", "CN-PIPL"} <= codes
