@@ -48,7 +48,12 @@ from huikuan.compliance.engine import check as check_contact
 from huikuan.compliance.explain import explain
 from huikuan.compliance.registry import default_packs, pack_summary
 from huikuan.compliance.request import RequestError, parse_request
-from huikuan.compliance.service import ProposedContact, propose_contact
+from huikuan.compliance.service import (
+    OverrideRefusedError,
+    ProposedContact,
+    override_attempt,
+    propose_contact,
+)
 from huikuan.core.delinquency import Movement
 from huikuan.core.lifecycle import CaseState, TransitionRefused
 from huikuan.core.money import format_minor
@@ -1011,6 +1016,32 @@ def cases_contact(
     typer.echo(explain(proposal.verdict))
     if not proposal.verdict.allowed:
         raise typer.Exit(4)
+
+
+@cases_app.command("override")
+def cases_override(
+    attempt_id: int,
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="legal_requirement, litigation, consumer_request, time_critical_warning, dropped_call"
+        ),
+    ],
+    as_user: AsUser,
+    note: Annotated[str, typer.Option(help="Why, in words.")] = "",
+) -> None:
+    """A supervisor lets a presumed violation go ahead, with a reason code (主管复核放行)."""
+    engine = _migrated_engine()
+    principal = _principal(engine, as_user)
+    try:
+        with transaction(engine) as session:
+            override_attempt(
+                session, principal, attempt_id, reason_code=reason, at=_now(), note=note
+            )
+    except (AccessDeniedError, OverrideRefusedError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(3) from exc
+    console.print(f"attempt {attempt_id} overridden ({reason}) by {as_user}")
 
 
 if __name__ == "__main__":

@@ -6,17 +6,23 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
 
 from huikuan.access.policy import AccessDeniedError, principal_for
-from huikuan.accounts.models import ContactPoint
+from huikuan.accounts.models import ContactPoint, Debtor
 from huikuan.audit.models import AuditLog
 from huikuan.cases.models import Case, Hold
 from huikuan.compliance.models import ContactAttempt
-from huikuan.compliance.service import ProposedContact, propose_contact
+from huikuan.compliance.service import (
+    OverrideRefusedError,
+    ProposedContact,
+    override_attempt,
+    propose_contact,
+)
 from huikuan.db.engine import transaction
 from huikuan.demo.service import load_demo
-from huikuan.org.models import User
+from huikuan.org.models import Creditor, User
 from huikuan.security.crypto import FieldCipher
 
 BEIJING = timezone(timedelta(hours=8))
@@ -121,3 +127,113 @@ def test_quiet_hours_cap_and_hold_through_the_service(
                 10**9,
                 ProposedContact(at=datetime(2026, 11, 23, 10, 0, tzinfo=BEIJING), channel="phone"),
             )
+
+
+NEW_YORK = timezone(timedelta(hours=-5))
+
+
+def test_presumed_violations_can_be_overridden_by_a_supervisor_only(
+    engine: Engine, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    load_demo(
+        engine,
+        accounts=120,
+        as_of=date(2026, 11, 20),
+        days=1,
+        seed=13,
+        cipher=cipher,
+        work_dir=tmp_path / "demo",
+    )
+    username, case_id, mobile = _agent_case(engine)
+    with transaction(engine) as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        session.execute(
+            update(Creditor).where(Creditor.id == case.creditor_id).values(jurisdiction="US")
+        )
+        session.execute(
+            update(Debtor).where(Debtor.id == case.debtor_id).values(timezone="America/New_York")
+        )
+        agent = principal_for(session, username)
+        first = propose_contact(
+            session,
+            agent,
+            case_id,
+            ProposedContact(
+                at=datetime(2026, 11, 23, 10, 0, tzinfo=NEW_YORK),
+                channel="phone",
+                contact_point_id=mobile,
+            ),
+            outcome="conversation",
+        )
+        assert first.verdict.allowed
+        # Reg F §1006.14(b)(2)(i)(B): calling within 7 days of a conversation is presumed wrong.
+        again = propose_contact(
+            session,
+            agent,
+            case_id,
+            ProposedContact(
+                at=datetime(2026, 11, 24, 10, 0, tzinfo=NEW_YORK),
+                channel="phone",
+                contact_point_id=mobile,
+            ),
+        )
+        assert again.verdict.decision.value == "deferred"
+        assert all(reason.override_eligible for reason in again.verdict.reasons)
+        with pytest.raises(OverrideRefusedError, match="may not approve"):
+            override_attempt(
+                session,
+                agent,
+                again.attempt_id,
+                reason_code="consumer_request",
+                at=datetime(2026, 11, 24, 10, 5, tzinfo=NEW_YORK),
+            )
+        lead = principal_for(session, _lead_of(session, case.team_id))
+        with pytest.raises(OverrideRefusedError, match="unknown reason"):
+            override_attempt(
+                session,
+                lead,
+                again.attempt_id,
+                reason_code="because",
+                at=datetime(2026, 11, 24, 10, 5, tzinfo=NEW_YORK),
+            )
+        override_attempt(
+            session,
+            lead,
+            again.attempt_id,
+            reason_code="consumer_request",
+            at=datetime(2026, 11, 24, 10, 5, tzinfo=NEW_YORK),
+        )
+        attempt = session.get(ContactAttempt, again.attempt_id)
+        assert attempt is not None
+        assert attempt.executed
+        assert attempt.decision == "overridden"
+        late = propose_contact(
+            session,
+            agent,
+            case_id,
+            ProposedContact(
+                at=datetime(2026, 11, 25, 22, 30, tzinfo=NEW_YORK),
+                channel="phone",
+                contact_point_id=mobile,
+            ),
+        )
+        assert not late.verdict.allowed
+        with pytest.raises(OverrideRefusedError, match="not overridable"):
+            override_attempt(
+                session,
+                lead,
+                late.attempt_id,
+                reason_code="consumer_request",
+                at=datetime(2026, 11, 25, 22, 31, tzinfo=NEW_YORK),
+            )
+        actions = set(session.scalars(select(AuditLog.action)))
+        assert "contact.override" in actions
+
+
+def _lead_of(session: Session, team_id: int | None) -> str:
+    name = session.scalar(
+        select(User.username).where(User.team_id == team_id, User.role == "team_lead")
+    )
+    assert name is not None
+    return str(name)

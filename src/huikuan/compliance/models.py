@@ -38,3 +38,17 @@ class ContactAttempt(Base):
     next_allowed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reasons: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     actor: Mapped[str] = mapped_column(String(64))
+
+
+class ContactOverride(Base):
+    """A supervisor's override of a presumed violation (US 7-in-7 style), with reason code."""
+
+    __tablename__ = "contact_overrides"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("contact_attempts.id"), unique=True)
+    reason_code: Mapped[str] = mapped_column(String(40))
+    approver: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -22,7 +22,7 @@ from huikuan.accounts.models import ContactPoint, Debtor
 from huikuan.audit.service import record
 from huikuan.cases.models import Case, Hold
 from huikuan.compliance.engine import check
-from huikuan.compliance.models import ContactAttempt
+from huikuan.compliance.models import ContactAttempt, ContactOverride
 from huikuan.compliance.registry import default_packs
 from huikuan.compliance.request import CheckRequest, parse_request
 from huikuan.compliance.verdict import Verdict
@@ -202,3 +202,75 @@ def propose_contact(
         },
     )
     return Proposal(verdict, attempt.id, request)
+
+
+OVERRIDE_REASONS = frozenset(
+    {"legal_requirement", "litigation", "consumer_request", "time_critical_warning", "dropped_call"}
+)
+OVERRIDE_ROLES = frozenset({"team_lead", "manager"})
+
+
+class OverrideRefusedError(PermissionError):
+    """The override is not allowed; the message says why."""
+
+
+def override_attempt(
+    session: Session,
+    approver: Principal,
+    attempt_id: int,
+    *,
+    reason_code: str,
+    at: datetime,
+    note: str = "",
+) -> ContactOverride:
+    """Let a stopped contact go ahead when every reason is an overridable presumption.
+
+    Maker–checker: the approver is a team lead or manager, is not the agent who proposed it,
+    and must be able to see the case. Hard prohibitions (quiet hours, holds, disclosure …) are
+    never overridable.
+    """
+    if approver.role.value not in OVERRIDE_ROLES:
+        raise OverrideRefusedError(f"role {approver.role.value} may not approve overrides")
+    if reason_code not in OVERRIDE_REASONS:
+        raise OverrideRefusedError(
+            f"unknown reason code {reason_code!r}; one of {', '.join(sorted(OVERRIDE_REASONS))}"
+        )
+    attempt = session.get(ContactAttempt, attempt_id)
+    if attempt is None:
+        raise OverrideRefusedError(f"no contact attempt {attempt_id}")
+    get_case(session, approver, attempt.case_id)
+    if attempt.actor == approver.username:
+        raise OverrideRefusedError("nobody approves their own contact (maker–checker)")
+    if attempt.executed:
+        raise OverrideRefusedError("the contact was allowed; there is nothing to override")
+    blocking = [r for r in attempt.reasons if not r.get("override_eligible")]
+    if blocking or not attempt.reasons:
+        rules = ", ".join(sorted({str(r["rule_id"]) for r in blocking})) or "none"
+        raise OverrideRefusedError(f"not overridable: {rules}")
+    override = ContactOverride(
+        attempt_id=attempt.id,
+        reason_code=reason_code,
+        approver=approver.username,
+        requested_by=attempt.actor,
+        at=_utc(at),
+        note=note,
+    )
+    attempt.executed = True
+    attempt.decision = "overridden"
+    session.add(override)
+    session.flush()
+    record(
+        session,
+        at=at,
+        actor=approver.username,
+        action="contact.override",
+        entity="case",
+        entity_id=attempt.case_id,
+        detail={
+            "attempt": attempt.id,
+            "reason": reason_code,
+            "rules": sorted({str(r["rule_id"]) for r in attempt.reasons}),
+            "requested_by": attempt.actor,
+        },
+    )
+    return override
