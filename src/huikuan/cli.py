@@ -1024,7 +1024,8 @@ def cases_override(
     reason: Annotated[
         str,
         typer.Option(
-            help="legal_requirement, litigation, consumer_request, time_critical_warning, dropped_call"
+            help="legal_requirement, litigation, consumer_request, time_critical_warning, "
+            "dropped_call"
         ),
     ],
     as_user: AsUser,
