@@ -120,7 +120,7 @@ def main() -> None:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
         "--suite",
-        choices=["all", "nightly", "imports"],
+        choices=["all", "nightly", "imports", "compliance"],
         default=os.environ.get("BENCH_SUITE", "all"),
     )
     parser.add_argument(
@@ -129,6 +129,14 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--agents", type=int, default=500)
     args = parser.parse_args()
+    if args.suite in ("all", "compliance") and not args.one:
+        completed = subprocess.run(
+            [sys.executable, "-c", "from huikuan.bench.compliance import run; run()"], check=False
+        )
+        if completed.returncode != 0:
+            sys.exit(completed.returncode)
+        if args.suite == "compliance":
+            return
     if args.suite in ("all", "imports") and not args.one:
         from huikuan.bench.imports import run as run_imports
 

@@ -95,6 +95,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from huikuan.compliance.packs import Rule, RulePack
@@ -354,7 +355,12 @@ def _applies(contact: Contact) -> bool:
     )
 
 
+@lru_cache(maxsize=65_536)
 def _digits(number: str) -> str:
+    """A number as its digits (and a leading +): one normal form for comparing numbers.
+
+    Cached: every check compares the proposed number with every earlier call's number.
+    """
     return "".join(ch for ch in number if ch.isdigit() or ch == "+")
 
 
