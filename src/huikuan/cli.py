@@ -53,6 +53,7 @@ from huikuan.compliance.service import (
     ProposedContact,
     override_attempt,
     propose_contact,
+    record_debtor_event,
 )
 from huikuan.core.delinquency import Movement
 from huikuan.core.lifecycle import CaseState, TransitionRefused
@@ -1016,6 +1017,27 @@ def cases_contact(
     typer.echo(explain(proposal.verdict))
     if not proposal.verdict.allowed:
         raise typer.Exit(4)
+
+
+@cases_app.command("record")
+def cases_record(
+    case_id: int,
+    event: Annotated[str, typer.Option(help="One event in the request format, as JSON.")],
+    as_user: AsUser,
+) -> None:
+    """Record a consent, opt-out, designation or notice the guard must honour (登记同意/拒绝)."""
+    engine = _migrated_engine()
+    principal = _principal(engine, as_user)
+    try:
+        raw = json.loads(event)
+        if not isinstance(raw, dict):
+            raise RequestError("event: expected a JSON object")
+        with transaction(engine) as session:
+            stored = record_debtor_event(session, principal, case_id, raw)
+            console.print(f"event {stored.id} ({stored.channel}) recorded for case {case_id}")
+    except (AccessDeniedError, RequestError, json.JSONDecodeError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(3) from exc
 
 
 @cases_app.command("override")

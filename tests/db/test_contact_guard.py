@@ -13,12 +13,14 @@ from huikuan.access.policy import AccessDeniedError, principal_for
 from huikuan.accounts.models import ContactPoint, Debtor
 from huikuan.audit.models import AuditLog
 from huikuan.cases.models import Case, Hold
-from huikuan.compliance.models import ContactAttempt
+from huikuan.compliance.models import ContactAttempt, DebtorEvent
+from huikuan.compliance.request import RequestError
 from huikuan.compliance.service import (
     OverrideRefusedError,
     ProposedContact,
     override_attempt,
     propose_contact,
+    record_debtor_event,
 )
 from huikuan.db.engine import transaction
 from huikuan.demo.service import load_demo
@@ -237,3 +239,57 @@ def _lead_of(session: Session, team_id: int | None) -> str:
     )
     assert name is not None
     return str(name)
+
+
+def test_recorded_consent_and_opt_out_change_what_the_guard_allows(
+    engine: Engine, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    load_demo(
+        engine,
+        accounts=120,
+        as_of=date(2026, 11, 20),
+        days=1,
+        seed=14,
+        cipher=cipher,
+        work_dir=tmp_path / "demo",
+    )
+    username, case_id, mobile = _agent_case(engine)
+    late = datetime(2026, 11, 21, 22, 30, tzinfo=BEIJING)
+    with transaction(engine) as session:
+        agent = principal_for(session, username)
+        before = propose_contact(
+            session,
+            agent,
+            case_id,
+            ProposedContact(at=late, channel="phone", contact_point_id=mobile),
+        )
+        assert before.verdict.decision.value == "deferred"
+        # The debtor asked to be called after work, tonight (C10: consent lifts quiet hours).
+        record_debtor_event(
+            session,
+            agent,
+            case_id,
+            {
+                "datetime": "2026-11-21T18:00:00+08:00",
+                "channel": "consent",
+                "party": "consumer",
+                "consent_type": "inconvenient_time",
+                "consent_to_call_at": "2026-11-21T22:30:00+08:00",
+                "given_directly_to_collector": True,
+            },
+        )
+        after = propose_contact(
+            session,
+            agent,
+            case_id,
+            ProposedContact(
+                at=late + timedelta(minutes=1), channel="phone", contact_point_id=mobile
+            ),
+        )
+        assert after.verdict.allowed
+        with pytest.raises(RequestError, match=r"event\.datetime"):
+            record_debtor_event(
+                session, agent, case_id, {"datetime": "yesterday", "channel": "consent"}
+            )
+        stored = session.scalars(select(DebtorEvent)).all()
+        assert len(stored) == 1

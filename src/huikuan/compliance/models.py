@@ -52,3 +52,24 @@ class ContactOverride(Base):
     requested_by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class DebtorEvent(Base):
+    """Consents, designations and notices about a debtor, kept in the guard's event format.
+
+    Consent to be called at a time or more often, an opt-out from a medium or address ("stop"),
+    inconvenient times and places, a cease request, a written dispute, attorney representation,
+    the outsourcing notice …: each is one event of ``shared/compliance-check-request.md``, stored
+    as given (checked by the request parser first) and fed back to the guard on every contact.
+    """
+
+    __tablename__ = "debtor_events"
+    __table_args__ = (Index("ix_debtor_events_debtor_at", "debtor_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[str] = mapped_column(String(32))
+    event: Mapped[dict[str, object]] = mapped_column(JSON)
+    recorded_by: Mapped[str] = mapped_column(String(64))

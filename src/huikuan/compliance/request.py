@@ -228,6 +228,11 @@ Contact = Event
 """The proposed contact has the same shape as an event (``index`` is -1)."""
 
 
+def parse_event(raw: Mapping[str, Any], where: str = "event") -> Event:
+    """One event on its own (e.g. a consent to store), refused with the field named."""
+    return _event(raw, 0, where)
+
+
 def _event(raw: Mapping[str, Any], index: int, where: str) -> Event:
     if not isinstance(raw, dict):
         raise RequestError(f"{where}: expected an object")

@@ -22,9 +22,9 @@ from huikuan.accounts.models import ContactPoint, Debtor
 from huikuan.audit.service import record
 from huikuan.cases.models import Case, Hold
 from huikuan.compliance.engine import check
-from huikuan.compliance.models import ContactAttempt, ContactOverride
+from huikuan.compliance.models import ContactAttempt, ContactOverride, DebtorEvent
 from huikuan.compliance.registry import default_packs
-from huikuan.compliance.request import CheckRequest, parse_request
+from huikuan.compliance.request import CheckRequest, RequestError, parse_event, parse_request
 from huikuan.compliance.verdict import Verdict
 from huikuan.org.models import Agency, Creditor
 
@@ -101,6 +101,14 @@ def build_request(session: Session, case: Case, proposed: ProposedContact) -> Ch
         if attempt.purpose in NOTICE_PURPOSES:
             event["content_type"] = attempt.purpose
         events.append(event)
+    for stored in session.scalars(
+        select(DebtorEvent)
+        .where(DebtorEvent.debtor_id == debtor.id, DebtorEvent.at <= _utc(proposed.at))
+        .order_by(DebtorEvent.at, DebtorEvent.id)
+    ):
+        events.append(
+            {**stored.event, "debt_ids": stored.event.get("debt_ids") or [f"case-{case.id}"]}
+        )
     for hold in session.scalars(select(Hold).where(Hold.case_id == case.id)):
         events.append(
             {
@@ -274,3 +282,44 @@ def override_attempt(
         },
     )
     return override
+
+
+def record_debtor_event(
+    session: Session, principal: Principal, case_id: int, event: dict[str, Any]
+) -> DebtorEvent:
+    """Keep a consent, designation or notice about the case's debtor (checked, then audited).
+
+    The event is read by the request parser first, so a malformed one is refused with the
+    field named, exactly as ``huikuan compliance check`` would refuse it.
+    """
+    case = get_case(session, principal, case_id)
+    parsed = parse_event(event, "event")
+    if (
+        parsed.channel in {"phone", "sms", "email", "letter", "visit", "im"}
+        and parsed.direction == "outbound"
+    ):
+        raise RequestError("event: outbound contacts are recorded through the guard, not here")
+    stored = DebtorEvent(
+        debtor_id=case.debtor_id,
+        case_id=case.id,
+        at=_utc(parsed.datetime),
+        channel=parsed.channel,
+        event=dict(event),
+        recorded_by=principal.username,
+    )
+    session.add(stored)
+    session.flush()
+    record(
+        session,
+        at=parsed.datetime,
+        actor=principal.username,
+        action="debtor_event.recorded",
+        entity="case",
+        entity_id=case.id,
+        detail={
+            "event": stored.id,
+            "channel": parsed.channel,
+            "type": parsed.consent_type or parsed.content_type or parsed.medium,
+        },
+    )
+    return stored
