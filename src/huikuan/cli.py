@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from huikuan.access.policy import (
     AccessDeniedError,
@@ -37,7 +37,13 @@ from huikuan.accounts.service import (
 )
 from huikuan.assignment.engine import ReassignmentRefused
 from huikuan.assignment.rules_io import RulesError, default_rules, load_rules
-from huikuan.assignment.service import REASSIGN_ROLES, allocate_cases, reassign_cases, team_codes
+from huikuan.assignment.service import (
+    REASSIGN_ROLES,
+    WORKED_STATES,
+    allocate_cases,
+    reassign_cases,
+    team_codes,
+)
 from huikuan.audit.service import head as audit_head
 from huikuan.audit.service import record
 from huikuan.audit.service import verify as audit_verify_chain
@@ -75,6 +81,7 @@ from huikuan.logs import configure_logging, get_logger
 from huikuan.nightly.pipeline import OutOfOrderDayError
 from huikuan.nightly.rolls import movements_between
 from huikuan.nightly.service import DayReport, close_through, get_day, last_closed
+from huikuan.org.models import Team
 from huikuan.org.service import (
     DEFAULT_PRODUCT,
     CreditorExistsError,
@@ -219,6 +226,12 @@ def demo(
     )
     _print_summary(engine, as_of)
     _print_movements(engine, result.start, as_of)
+    _print_allocation(engine)
+    console.print(
+        "Try: huikuan cases list --as agent11 · huikuan cases list --as agent31 (agency view) · "
+        "huikuan cases contact <case> --channel phone --at 2026-11-21T22:30+08:00 --as agent11 · "
+        "huikuan audit verify"
+    )
 
 
 @nightly_app.command("run")
@@ -333,6 +346,22 @@ def _print_movements(engine: Engine, start: date, end: date) -> None:
     ]
     parts = [f"{label} {counts.get(move.value, 0):,}" for move, label in labels]
     console.print(f"Movements {start} → {end}: " + ", ".join(parts) + ".")
+
+
+def _print_allocation(engine: Engine) -> None:
+    """Open cases per team (分案结果), in-house and with the agency."""
+    with transaction(engine) as session:
+        rows = session.execute(
+            select(Team.code, Team.name, func.count(Case.id))
+            .join(Case, Case.team_id == Team.id)
+            .where(Case.state.in_(WORKED_STATES))
+            .group_by(Team.code, Team.name)
+            .order_by(Team.code)
+        ).all()
+    console.print(
+        "分案 Cases per team: "
+        + ", ".join(f"{name} ({code}) {count:,}" for code, name, count in rows)
+    )
 
 
 def _cells(row: BucketRow) -> list[str]:
