@@ -14,13 +14,14 @@ from sqlalchemy import Engine, func, select
 from huikuan.accounts.models import Account, BucketHistory
 from huikuan.accounts.service import bucket_summary, load_accounts, load_policies
 from huikuan.db.engine import transaction
-from huikuan.db.migrate import current_revision, head_revision, upgrade
+from huikuan.db.migrate import current_revision, downgrade, head_revision, upgrade
 from huikuan.db.registry import metadata
 from huikuan.demo.service import DemoExistsError, DemoResult, load_demo
 from huikuan.nightly.frames import payments_frame
 from huikuan.nightly.models import NightlyRun
 from huikuan.nightly.pipeline import OutOfOrderDayError, close_days
 from huikuan.nightly.service import close_through
+from huikuan.org.models import Creditor
 from huikuan.payments.models import Payment
 from huikuan.security.crypto import FieldCipher
 
@@ -142,3 +143,41 @@ def test_a_run_that_dies_midway_leaves_the_database_as_it_was(
     report = close_through(engine, date(2026, 11, 19))
     assert report.days[0].received == 10_000
     assert snapshot(engine)[3] == 0  # the receipt is now posted, once
+
+
+def test_a_database_with_data_upgrades_from_the_first_schema_and_migrates_down(
+    engine: Engine,
+) -> None:
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO creditors (id, code, name) VALUES (1, 'OLD', 'old creditor')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO products (id, creditor_id, code, name, policy_code, policy_version,"
+            " policy) VALUES (1, 1, 'CL', 'loan', 'CL', 1, '{}')"
+        )
+        connection.exec_driver_sql("INSERT INTO debtors (id, debtor_no) VALUES (1, 'D1')")
+        connection.exec_driver_sql(
+            "INSERT INTO accounts (id, account_no, creditor_id, product_id, product_code,"
+            " debtor_id, currency, status, principal, interest, penalty, fee, credit, first_due, instalment,"
+            " cycles, paid_to_schedule, accrued_through, charge_start, cap_base, charged_total,"
+            " dpd, bucket, placed_on) VALUES (1, 'A1', 1, 1, 'CL', 1, 'CNY', 'open', 100000, 0, 0,"
+            " 0, 0, '2026-01-01', 10000, 12, 0, '2026-03-01', '2026-03-01', 100000, 0, 59, 'M2',"
+            " '2026-03-01')"
+        )
+    assert upgrade(engine) == head_revision(engine)
+    with transaction(engine) as session:
+        account = session.get(Account, 1)
+        assert account is not None
+        assert account.principal == 100_000
+        assert account.case_id is None
+        creditor_jurisdiction = session.execute(
+            select(Creditor.jurisdiction).where(Creditor.id == 1)
+        ).scalar_one()
+        assert creditor_jurisdiction == "CN"
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM accounts")
+        connection.exec_driver_sql("DELETE FROM debtors")
+    assert downgrade(engine, "base") is None
+    assert upgrade(engine) == head_revision(engine)

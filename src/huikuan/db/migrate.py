@@ -20,12 +20,38 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+def _run(engine: Engine, action: str, revision: str) -> None:
+    """Run an Alembic command in one transaction.
+
+    On SQLite, foreign-key enforcement is switched off for the duration: Alembic's batch mode
+    rebuilds a table by copying it and dropping the old one, which an enforcing SQLite refuses
+    while other tables still point at its rows. The pragma must be set outside a transaction.
+    """
+    config = alembic_config(engine)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                getattr(command, action)(config, revision)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Apply every migration up to ``revision``; returns the revision the database is at."""
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    _run(engine, "upgrade", revision)
+    return current_revision(engine)
+
+
+def downgrade(engine: Engine, revision: str) -> str | None:
+    """Undo migrations down to ``revision`` (``base`` removes every table)."""
+    _run(engine, "downgrade", revision)
     return current_revision(engine)
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from alembic import command
 from sqlalchemy import Engine, func, insert, select
 
 from huikuan.accounts.models import Account
@@ -26,7 +25,7 @@ from huikuan.assignment.engine import AllocationRules
 from huikuan.assignment.rules_io import rules_from_dict
 from huikuan.assignment.service import allocate_cases
 from huikuan.db.engine import transaction
-from huikuan.db.migrate import alembic_config
+from huikuan.db.migrate import downgrade as downgrade_schema
 from huikuan.db.migrate import upgrade as upgrade_schema
 from huikuan.demo.catalogue import DEMO_AGENCY, DEMO_CREDITORS, DEMO_POLICIES, DEMO_TEAMS
 from huikuan.imports.mapping import FIELDS, ImportKind
@@ -60,10 +59,14 @@ class DemoResult:
 
 
 def reset_schema(engine: Engine) -> None:
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "base")
+    """Start from an empty database: a SQLite file is removed, PostgreSQL is migrated down."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(database + suffix).unlink(missing_ok=True)
+    else:
+        downgrade_schema(engine, "base")
     upgrade_schema(engine)
 
 
