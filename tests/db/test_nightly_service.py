@@ -160,7 +160,8 @@ def test_a_database_with_data_upgrades_from_the_first_schema_and_migrates_down(
         connection.exec_driver_sql("INSERT INTO debtors (id, debtor_no) VALUES (1, 'D1')")
         connection.exec_driver_sql(
             "INSERT INTO accounts (id, account_no, creditor_id, product_id, product_code,"
-            " debtor_id, currency, status, principal, interest, penalty, fee, credit, first_due, instalment,"
+            " debtor_id, currency, status, principal, interest, penalty, fee, credit, first_due,"
+            " instalment,"
             " cycles, paid_to_schedule, accrued_through, charge_start, cap_base, charged_total,"
             " dpd, bucket, placed_on) VALUES (1, 'A1', 1, 1, 'CL', 1, 'CNY', 'open', 100000, 0, 0,"
             " 0, 0, '2026-01-01', 10000, 12, 0, '2026-03-01', '2026-03-01', 100000, 0, 59, 'M2',"
