@@ -13,7 +13,7 @@ and only masked values are ever logged or audited.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -243,14 +243,21 @@ Writer = Callable[
 ]
 
 
-def _insert_with_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows under freshly reserved ids (in row order) and return the ids."""
-    ids = reserve_ids(session, model, len(rows))
-    for key, row in zip(ids, rows, strict=True):
-        row["id"] = key
-    insert_rows(session, model, rows)
+def _insert_with_ids(
+    session: Session, model: Any, count: int, rows: Iterable[dict[str, Any]]
+) -> range:
+    """Stream ``count`` rows in under freshly reserved ids (in row order); returns the ids.
+
+    Rows come from a generator so a million-row import never holds them all at once.
+    """
+    ids = reserve_ids(session, model, count)
+    written = insert_rows(
+        session, model, ({**row, "id": key} for key, row in zip(ids, rows, strict=True))
+    )
+    if written != count:
+        raise AssertionError(f"{model.__tablename__}: expected {count} rows, wrote {written}")
     sync_id_sequence(session, model)
-    return list(ids)
+    return ids
 
 
 def _insert(session: Session, model: Any, rows: Iterable[dict[str, Any]]) -> None:
@@ -318,7 +325,7 @@ def _write_placements(
         Debtor.creditor_id == creditor.id,
     )
     new_debtors = firsts.filter(~pl.col("debtor_no").is_in(list(known)))
-    debtor_rows = [
+    debtor_rows = (
         {
             "creditor_id": creditor.id,
             "debtor_no": row["debtor_no"],
@@ -333,71 +340,44 @@ def _write_placements(
         for row in new_debtors.select(
             "debtor_no", "name", "id_number", "region", "language"
         ).iter_rows(named=True)
-    ]
-    new_ids = _insert_with_ids(session, Debtor, debtor_rows)
+    )
+    new_ids = _insert_with_ids(session, Debtor, new_debtors.height, debtor_rows)
     debtor_ids = known | dict(
         zip(new_debtors.get_column("debtor_no").to_list(), new_ids, strict=True)
     )
 
     # Contact points of new debtors, each with its owner and lawful source.
-    contacts: list[dict[str, Any]] = []
-    for row in new_debtors.iter_rows(named=True):
-        debtor_id = debtor_ids[row["debtor_no"]]
-        contacts.append(
-            _contact(
-                cipher,
-                debtor_id,
-                "mobile",
-                "self",
-                row["mobile"],
-                row["contact_source"],
-                request.business_date,
-            )
-        )
-        if row["email"]:
-            contacts.append(
-                _contact(
+    def contact_rows() -> Iterator[dict[str, Any]]:
+        on = request.business_date
+        for row in new_debtors.iter_rows(named=True):
+            debtor_id = debtor_ids[row["debtor_no"]]
+            source = row["contact_source"]
+            yield _contact(cipher, debtor_id, "mobile", "self", row["mobile"], source, on)
+            if row["email"]:
+                yield _contact(cipher, debtor_id, "email", "self", row["email"], source, on)
+            if row["address"]:
+                yield _contact(cipher, debtor_id, "address", "self", row["address"], source, on)
+            if row["emergency_mobile"]:
+                contact = _contact(
                     cipher,
                     debtor_id,
-                    "email",
-                    "self",
-                    row["email"],
-                    row["contact_source"],
-                    request.business_date,
+                    "mobile",
+                    "emergency_contact",
+                    row["emergency_mobile"],
+                    row["emergency_source"],
+                    on,
                 )
-            )
-        if row["address"]:
-            contacts.append(
-                _contact(
-                    cipher,
-                    debtor_id,
-                    "address",
-                    "self",
-                    row["address"],
-                    row["contact_source"],
-                    request.business_date,
+                contact["relationship"] = row["emergency_relationship"]
+                contact["owner_name_enc"] = cipher.encrypt(
+                    row["emergency_name"], context="contact.owner_name"
                 )
-            )
-        if row["emergency_mobile"]:
-            contact = _contact(
-                cipher,
-                debtor_id,
-                "mobile",
-                "emergency_contact",
-                row["emergency_mobile"],
-                row["emergency_source"],
-                request.business_date,
-            )
-            contact["relationship"] = row["emergency_relationship"]
-            contact["owner_name_enc"] = cipher.encrypt(
-                row["emergency_name"], context="contact.owner_name"
-            )
-            contacts.append(contact)
-    _insert(session, ContactPoint, contacts)
+                yield contact
+
+    contacts = insert_rows(session, ContactPoint, contact_rows())
 
     # One case per debtor in this placement.
     case_debtors = list(dict.fromkeys(records.get_column("debtor_no").to_list()))
-    case_rows = [
+    case_rows = (
         {
             "case_no": f"{creditor.code}-{placement.id}-{position:07d}",
             "creditor_id": creditor.id,
@@ -408,8 +388,14 @@ def _write_placements(
             "opened_on": request.business_date,
         }
         for position, debtor_no in enumerate(case_debtors, start=1)
-    ]
-    case_ids = dict(zip(case_debtors, _insert_with_ids(session, Case, case_rows), strict=True))
+    )
+    case_ids = dict(
+        zip(
+            case_debtors,
+            _insert_with_ids(session, Case, len(case_debtors), case_rows),
+            strict=True,
+        )
+    )
     _insert(
         session,
         CaseTransition,
@@ -462,7 +448,7 @@ def _write_placements(
         list(policies.values()),
         opening,
     )
-    account_rows = [
+    account_rows = (
         {
             "account_no": row["account_no"],
             "creditor_id": creditor.id,
@@ -491,8 +477,8 @@ def _write_placements(
             "placed_on": request.business_date,
         }
         for row in aged.iter_rows(named=True)
-    ]
-    account_ids = _insert_with_ids(session, Account, account_rows)
+    )
+    account_ids = _insert_with_ids(session, Account, aged.height, account_rows)
     _insert(
         session,
         BucketHistory,
@@ -505,17 +491,19 @@ def _write_placements(
                 "dpd": row["dpd"],
                 "movement": (Movement.ENTER if row["dpd"] > 0 else Movement.NEW_CURRENT).value,
             }
-            for account_id, row in zip(account_ids, account_rows, strict=True)
+            for account_id, row in zip(
+                account_ids, aged.select("bucket", "dpd").iter_rows(named=True), strict=True
+            )
         ),
     )
     details = {
-        "accounts": len(account_rows),
-        "debtors_new": len(debtor_rows),
-        "cases": len(case_rows),
-        "contact_points": len(contacts),
+        "accounts": aged.height,
+        "debtors_new": new_debtors.height,
+        "cases": len(case_debtors),
+        "contact_points": contacts,
         "placement_id": placement.id,
     }
-    return [], len(account_rows), details
+    return [], aged.height, details
 
 
 def _free_batch_no(session: Session, creditor_id: int, request: ImportRequest) -> str:
