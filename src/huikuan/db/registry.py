@@ -7,6 +7,7 @@ from huikuan.audit import models as audit_models
 from huikuan.cases import models as cases_models
 from huikuan.compliance import models as compliance_models
 from huikuan.db.base import Base
+from huikuan.dispatch import models as dispatch_models
 from huikuan.imports import models as imports_models
 from huikuan.nightly import models as nightly_models
 from huikuan.org import models as org_models
@@ -18,6 +19,7 @@ __all__ = [
     "audit_models",
     "cases_models",
     "compliance_models",
+    "dispatch_models",
     "imports_models",
     "nightly_models",
     "org_models",
