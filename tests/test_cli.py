@@ -173,3 +173,48 @@ def test_compliance_check_reads_the_request_format(runner: CliRunner, tmp_path: 
     packs = json.loads(runner.invoke(app, ["compliance", "packs", "--json"]).stdout)
     codes = {pack["pack"] for pack in packs}
     assert {"US-RegF", "CN-CBA-2026", "CN-GBT45251-2025", "CN-bank-base", "CN-PIPL"} <= codes
+
+
+def test_the_worker_sends_an_encrypted_recipients_email_once(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from huikuan.db.engine import make_engine, transaction
+    from huikuan.db.migrate import upgrade
+    from huikuan.dispatch.outbox import NewMessage, stage
+    from huikuan.security.keystore import cipher_from_settings
+    from tests.dispatch import Recorder, smtp_server
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    upgrade(engine)
+    cipher = cipher_from_settings(get_settings())
+    token = cipher.encrypt("debtor@example.com", context="contact.value")
+    with transaction(engine) as session:
+        stage(
+            session,
+            [
+                NewMessage(
+                    send_key="REMIND-1",
+                    channel="email",
+                    sender="collections@example.com",
+                    recipient=token,
+                    subject="还款提醒",
+                    body="您好，这里是华夏示范银行信用卡中心。",
+                    not_before=datetime(2026, 11, 20, tzinfo=UTC),
+                )
+            ],
+        )
+    recorder = Recorder()
+    with smtp_server(recorder) as port:
+        monkeypatch.setenv("HUIKUAN_SMTP_PORT", str(port))
+        get_settings.cache_clear()
+        result = runner.invoke(app, ["worker", "--once"])
+        assert result.exit_code == 0, result.output
+        assert "sent 1" in result.output
+        again = runner.invoke(app, ["worker", "--once"])
+        assert "sent 0" in again.output
+    assert len(recorder.messages) == 1
+    message = recorder.messages[0]
+    assert message["To"] == "debtor@example.com"
+    assert message["Subject"] == "还款提醒"

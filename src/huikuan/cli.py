@@ -69,6 +69,9 @@ from huikuan.db.engine import make_engine, transaction
 from huikuan.db.migrate import current_revision, head_revision, upgrade
 from huikuan.demo.catalogue import CONSUMER_LOAN, CREDIT_CARD, ONLINE_LOAN
 from huikuan.demo.service import DemoExistsError, load_demo
+from huikuan.dispatch.channels import SmtpEmailChannel
+from huikuan.dispatch.models import OutboxMessage
+from huikuan.dispatch.worker import RateLimiter, default_worker_id, run_worker
 from huikuan.imports.mapping import ImportKind
 from huikuan.imports.sample import write_sample
 from huikuan.imports.service import (
@@ -938,6 +941,49 @@ def cases_keep(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(3) from exc
     console.print(f"case {case_id} kept with its agent until {keep_until}")
+
+
+@app.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option(help="Stop when nothing is due (otherwise keep polling).")
+    ] = False,
+    batch: Annotated[int, typer.Option(help="Messages claimed per batch.")] = 100,
+    rate: Annotated[float | None, typer.Option(help="Messages per second for this worker.")] = None,
+) -> None:
+    """Drain the outbox: send due messages exactly once, retry, expire, record receipts."""
+    engine = _migrated_engine()
+    settings = get_settings()
+    cipher = cipher_from_settings(settings)
+    channels = {
+        "email": SmtpEmailChannel(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_sender,
+            timeout=settings.smtp_timeout,
+        )
+    }
+
+    def reveal(message: OutboxMessage) -> str:
+        # Recipients are stored encrypted like every contact point; plain tokens pass through.
+        token = message.recipient
+        return cipher.decrypt(token, context="contact.value") if token.startswith("v1:") else token
+
+    limiter = RateLimiter({settings.smtp_sender: rate}) if rate else None
+    stats = run_worker(
+        engine,
+        channels,
+        default_worker_id(),
+        _now,
+        batch=batch,
+        reveal=reveal,
+        rate_limiter=limiter,
+        stop_when_idle=once,
+    )
+    console.print(
+        f"worker: claimed {stats.claimed}, sent {stats.sent}, retried {stats.retried}, "
+        f"failed {stats.failed}, expired {stats.expired}, in doubt {stats.in_doubt}"
+    )
 
 
 @retention_app.command("run")

@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     data_keys: str | None = None
     search_key: str | None = None
     dev_key_file: Path = Path("var/dev-keys.json")
+    # Outgoing email (the worker's SMTP channel).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "collections@example.com"
+    smtp_timeout: float = 30.0
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"
