@@ -218,3 +218,26 @@ def test_the_worker_sends_an_encrypted_recipients_email_once(
     message = recorder.messages[0]
     assert message["To"] == "debtor@example.com"
     assert message["Subject"] == "还款提醒"
+
+
+def test_strategy_validate_and_dry_run(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "code: X\nversion: 1\nsegments:\n  - code: A\n    when: {bucket: M9}\n    treatment: T\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["strategy", "validate", str(bad)])
+    assert result.exit_code == 2
+    assert "unknown bucket 'M9'" in result.output
+    assert "(line 5)" in result.output
+    assert (
+        runner.invoke(app, ["demo", "--accounts", "400", "--days", "1", "--reset"]).exit_code == 0
+    )
+    planned = invoke_json(runner, ["strategy", "dry-run", "--date", "2026-11-21"])
+    assert planned["unmatched"] == 0
+    segments = planned["segments"]
+    assert isinstance(segments, list)
+    assert sum(int(row["accounts"]) for row in segments) > 0
+    actions = planned["actions"]
+    assert isinstance(actions, dict)
+    assert sum(int(count) for count in actions.values()) > 0

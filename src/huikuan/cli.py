@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -30,6 +31,7 @@ from huikuan.accounts.models import ContactPoint, Debtor
 from huikuan.accounts.service import (
     BucketRow,
     bucket_summary,
+    load_accounts,
     load_bucket_history,
     load_policies,
     load_products,
@@ -99,6 +101,8 @@ from huikuan.security.crypto import generate_key, generate_spec
 from huikuan.security.keystore import cipher_from_settings
 from huikuan.security.rotation import rotate_all
 from huikuan.settings import get_settings
+from huikuan.strategy.document import Strategy, StrategyError, default_strategy, load_strategy
+from huikuan.strategy.planning import assign_segments, dry_run, due_actions
 
 app = typer.Typer(help="Huikuan (回款): compliance-first debt collection.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -119,6 +123,8 @@ compliance_app = typer.Typer(help="The compliance guard (合规检查).", no_arg
 app.add_typer(compliance_app, name="compliance")
 retention_app = typer.Typer(help="Retention and deletion (数据保留).", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
+strategy_app = typer.Typer(help="Collection strategies (催收策略).", no_args_is_help=True)
+app.add_typer(strategy_app, name="strategy")
 cases_app = typer.Typer(help="Cases, as each user may see them (案件).", no_args_is_help=True)
 app.add_typer(cases_app, name="cases")
 
@@ -983,6 +989,63 @@ def worker(
     console.print(
         f"worker: claimed {stats.claimed}, sent {stats.sent}, retried {stats.retried}, "
         f"failed {stats.failed}, expired {stats.expired}, in doubt {stats.in_doubt}"
+    )
+
+
+def _strategy(path: Path | None) -> Strategy:
+    try:
+        return load_strategy(path) if path is not None else default_strategy()
+    except StrategyError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+StrategyOption = Annotated[Path | None, typer.Option("--strategy", help="Strategy YAML.")]
+
+
+@strategy_app.command("validate")
+def strategy_validate(file: Path) -> None:
+    """Check a strategy document; every mistake is listed with its path and line."""
+    strategy = _strategy(file)
+    console.print(
+        f"{strategy.code} v{strategy.version}: {len(strategy.segments)} segments, "
+        f"{len(strategy.treatments)} treatments, arms "
+        + ", ".join(f"{arm.code} {arm.share}%" for arm in strategy.arms)
+    )
+
+
+@strategy_app.command("dry-run")
+def strategy_dry_run(
+    business_date: DateOption, strategy_file: StrategyOption = None, as_json: JsonOption = False
+) -> None:
+    """Which segment every open account falls into, and the actions due on --date (演练)."""
+    as_of = _business_date(business_date)
+    strategy = _strategy(strategy_file)
+    engine = _migrated_engine()
+    with transaction(engine) as session:
+        accounts = load_accounts(session).filter(pl.col("status") == "open")
+    run = dry_run(accounts, strategy)
+    actions = due_actions(assign_segments(accounts, strategy), strategy, as_of)
+    by_channel = dict(actions.group_by("channel").len().iter_rows())
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "strategy": f"{strategy.code}@{strategy.version}",
+                    "segments": run.segments.to_dicts(),
+                    "unmatched": len(run.unmatched),
+                    "actions": {str(k): int(v) for k, v in by_channel.items()},
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+        return
+    for row in run.segments.iter_rows(named=True):
+        name = row["segment"] or "(unmatched)"
+        console.print(f"{name}: {row['accounts']:,} accounts, {_yuan(row['balance'])}")
+    console.print(
+        f"actions due {as_of}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(by_channel.items()))
     )
 
 
