@@ -67,6 +67,7 @@ from huikuan.core.delinquency import Movement
 from huikuan.core.lifecycle import CaseState, TransitionRefused
 from huikuan.core.money import format_minor
 from huikuan.core.policy import policy_from_dict
+from huikuan.cycle.service import run_day
 from huikuan.db.engine import make_engine, transaction
 from huikuan.db.migrate import current_revision, head_revision, upgrade
 from huikuan.demo.catalogue import CONSUMER_LOAN, CREDIT_CARD, ONLINE_LOAN
@@ -236,6 +237,17 @@ def demo(
     _print_summary(engine, as_of)
     _print_movements(engine, result.start, as_of)
     _print_allocation(engine)
+    for cycle in result.cycles:
+        console.print(
+            f"日终 run-day {cycle.business_date}: planned {cycle.planned:,}, sent {cycle.sent:,}, "
+            f"deferred {cycle.deferred:,}, blocked {cycle.blocked:,}, call tasks "
+            f"{cycle.call_tasks:,}, letters {cycle.letters:,}, legal {cycle.legal_referrals:,}"
+            + (
+                "; top reasons " + ", ".join(f"{k} {v}" for k, v in cycle.top_reasons.items())
+                if cycle.top_reasons
+                else ""
+            )
+        )
     console.print(
         "Try: huikuan cases list --as agent11 · huikuan cases list --as agent31 (agency view) · "
         "huikuan cases contact <case> --channel phone --at 2026-11-21T22:30+08:00 --as agent11 · "
@@ -1047,6 +1059,43 @@ def strategy_dry_run(
     console.print(
         f"actions due {as_of}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(by_channel.items()))
     )
+
+
+@app.command("run-day")
+def run_day_command(
+    business_date: DateOption,
+    strategy_file: StrategyOption = None,
+    rules: Annotated[Path | None, typer.Option(help="Allocation rules (JSON).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The daily cycle: ingest → nightly → allocate → plan through the guard → outbox (日终)."""
+    as_of = _business_date(business_date)
+    strategy = _strategy(strategy_file)
+    engine = _migrated_engine()
+    try:
+        if rules is not None:
+            table = load_rules(rules)
+        else:
+            with transaction(engine) as session:
+                table = default_rules(team_codes(session))
+        report = run_day(engine, as_of, strategy=strategy, rules=table)
+    except (RulesError, OutOfOrderDayError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        return
+    console.print(
+        f"{as_of}{' (already ran)' if report.already_ran else ''}: planned {report.planned:,}, "
+        f"sent {report.sent:,}, deferred {report.deferred:,}, blocked {report.blocked:,}; "
+        f"call tasks {report.call_tasks:,}, letters {report.letters:,}, "
+        f"legal referrals {report.legal_referrals:,}; payments {report.payments:,}, "
+        f"accrued {_yuan(report.accrued)}, bucket changes {report.bucket_changes:,}"
+    )
+    if report.top_reasons:
+        console.print(
+            "top reasons: " + ", ".join(f"{k} {v:,}" for k, v in report.top_reasons.items())
+        )
 
 
 @retention_app.command("run")

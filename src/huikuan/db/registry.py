@@ -6,6 +6,7 @@ from huikuan.accounts import models as accounts_models
 from huikuan.audit import models as audit_models
 from huikuan.cases import models as cases_models
 from huikuan.compliance import models as compliance_models
+from huikuan.cycle import models as cycle_models
 from huikuan.db.base import Base
 from huikuan.dispatch import models as dispatch_models
 from huikuan.imports import models as imports_models
@@ -19,6 +20,7 @@ __all__ = [
     "audit_models",
     "cases_models",
     "compliance_models",
+    "cycle_models",
     "dispatch_models",
     "imports_models",
     "nightly_models",

@@ -24,6 +24,7 @@ from huikuan.accounts.service import load_accounts
 from huikuan.assignment.engine import AllocationRules
 from huikuan.assignment.rules_io import rules_from_dict
 from huikuan.assignment.service import allocate_cases
+from huikuan.cycle.service import DayCycleReport, run_day
 from huikuan.db.engine import transaction
 from huikuan.db.migrate import downgrade as downgrade_schema
 from huikuan.db.migrate import upgrade as upgrade_schema
@@ -36,12 +37,14 @@ from huikuan.org.models import Agency, Role, Team, User
 from huikuan.org.service import add_creditor, add_product
 from huikuan.payments.models import Payment
 from huikuan.security.crypto import FieldCipher
+from huikuan.strategy.document import default_strategy
 
 CHANNELS = ("bank_transfer", "alipay", "wechat_pay")
 ACTOR = "demo"
 # Chance of a receipt on a day, by bucket: early buckets pay far more often than late ones.
 PAY_PROPENSITY = {"M0": 0.02, "M1": 0.03, "M2": 0.015, "M3": 0.01, "M4": 0.006}
 LATE_PROPENSITY = 0.003
+FULL_CYCLE_DAYS = 3  # the last days of the demo run the full cycle (run-day)
 
 
 class DemoExistsError(RuntimeError):
@@ -56,6 +59,7 @@ class DemoResult:
     as_of: date
     imports: tuple[ImportSummary, ...]
     closes: tuple[CloseReport, ...]
+    cycles: tuple[DayCycleReport, ...] = ()
 
 
 def reset_schema(engine: Engine) -> None:
@@ -129,19 +133,26 @@ def load_demo(
     users = _organisation(engine, accounts, start)
     imports = _place(engine, cipher, accounts, seed, start, placed, work_dir)
     rules = demo_rules()
+    strategy = default_strategy()
     closes = []
+    cycles = []
     for offset in range(1, days + 1):
         day = start + timedelta(days=offset)
         if offset > 1:
             _record_receipts(engine, day, seed)
-        closes.append(close_through(engine, day))
-        allocate_cases(engine, rules, as_of=day, actor=ACTOR, at=_stamp(day))
+        if offset > days - FULL_CYCLE_DAYS:
+            # The last days run the whole cycle: strategy, guard and outbox included.
+            cycles.append(run_day(engine, day, strategy=strategy, rules=rules))
+            closes.append(close_through(engine, day))
+        else:
+            closes.append(close_through(engine, day))
+            allocate_cases(engine, rules, as_of=day, actor=ACTOR, at=_stamp(day))
         if on_day is not None:
             on_day(day)
     if days == 0:
         allocate_cases(engine, rules, as_of=placed, actor=ACTOR, at=_stamp(placed))
     written = sum(summary.written for summary in imports)
-    return DemoResult(written, users, start, as_of, tuple(imports), tuple(closes))
+    return DemoResult(written, users, start, as_of, tuple(imports), tuple(closes), tuple(cycles))
 
 
 def _organisation(engine: Engine, accounts: int, start: date) -> tuple[tuple[str, str], ...]:

@@ -1,0 +1,251 @@
+"""``run_day``: the named, timed stages of one business day over the database portfolio."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from sqlalchemy import Engine, func, select
+
+from huikuan.access.policy import Principal
+from huikuan.accounts.models import Account, ContactPoint
+from huikuan.accounts.service import load_accounts
+from huikuan.assignment.engine import AllocationRules
+from huikuan.assignment.service import allocate_cases
+from huikuan.cases.models import Case
+from huikuan.compliance.service import ProposedContact, propose_contact
+from huikuan.core.money import format_minor
+from huikuan.cycle.models import DayCycle
+from huikuan.cycle.templates import render
+from huikuan.db.engine import transaction
+from huikuan.dispatch.outbox import NewMessage, stage
+from huikuan.nightly.service import close_through
+from huikuan.org.models import Creditor, Role, User
+from huikuan.payments.models import Payment
+from huikuan.strategy.document import Strategy
+from huikuan.strategy.planning import assign_segments, due_actions
+
+SYSTEM = Principal(username="system", user_id=0, role=Role.ADMIN)
+SEND_HOUR = clock_time(10, 0)  # automatic messages go out at 10:00 local time
+MESSAGE_CHANNELS = {"sms": "mobile", "email": "email"}
+
+
+@dataclass
+class DayCycleReport:
+    business_date: date
+    already_ran: bool = False
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    payments: int = 0
+    accrued: int = 0
+    bucket_changes: int = 0
+    allocation_changes: int = 0
+    planned: int = 0
+    sent: int = 0  # staged in the outbox for the worker
+    deferred: int = 0
+    blocked: int = 0
+    call_tasks: int = 0
+    letters: int = 0
+    legal_referrals: int = 0
+    no_contact_point: int = 0
+    top_reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "business_date": self.business_date.isoformat(),
+            "already_ran": self.already_ran,
+            "stage_seconds": self.stage_seconds,
+            "payments": self.payments,
+            "accrued": self.accrued,
+            "bucket_changes": self.bucket_changes,
+            "allocation_changes": self.allocation_changes,
+            "planned": self.planned,
+            "sent": self.sent,
+            "deferred": self.deferred,
+            "blocked": self.blocked,
+            "call_tasks": self.call_tasks,
+            "letters": self.letters,
+            "legal_referrals": self.legal_referrals,
+            "no_contact_point": self.no_contact_point,
+            "top_reasons": self.top_reasons,
+        }
+
+
+def _stored(cycle: DayCycle) -> DayCycleReport:
+    summary = dict(cycle.summary)
+    report = DayCycleReport(business_date=cycle.business_date, already_ran=True)
+    for name in report.as_json():
+        if name in summary and name not in ("business_date", "already_ran"):
+            setattr(report, name, summary[name])
+    return report
+
+
+def run_day(
+    engine: Engine,
+    as_of: date,
+    *,
+    strategy: Strategy,
+    rules: AllocationRules,
+    send_zone: str = "Asia/Shanghai",
+) -> DayCycleReport:
+    """Run the day once; a second call for the same date returns the stored figures."""
+    with transaction(engine) as session:
+        stored = session.get(DayCycle, as_of)
+        if stored is not None:
+            return _stored(stored)
+    report = DayCycleReport(business_date=as_of)
+
+    def timed(name: str, started: float) -> None:
+        report.stage_seconds[name] = round(time.perf_counter() - started, 3)
+
+    started = time.perf_counter()
+    with transaction(engine) as session:
+        report.payments = int(
+            session.scalar(
+                select(func.count()).where(
+                    Payment.posted_on.is_(None), Payment.received_on <= as_of
+                )
+            )
+            or 0
+        )
+    timed("ingest", started)
+
+    started = time.perf_counter()
+    closed = close_through(engine, as_of)
+    today = closed.days[-1]
+    report.accrued, report.bucket_changes = today.accrued, today.bucket_changes
+    timed("nightly", started)
+
+    started = time.perf_counter()
+    at = datetime.combine(as_of, SEND_HOUR, tzinfo=ZoneInfo(send_zone))
+    allocation = allocate_cases(engine, rules, as_of=as_of, actor="system", at=at.astimezone(UTC))
+    report.allocation_changes = allocation.changed
+    timed("allocate", started)
+
+    started = time.perf_counter()
+    _plan(engine, report, strategy, as_of, at)
+    timed("plan", started)
+
+    with transaction(engine) as session:
+        session.add(
+            DayCycle(
+                business_date=as_of,
+                strategy=f"{strategy.code}@{strategy.version}",
+                summary=report.as_json(),
+            )
+        )
+    return report
+
+
+def _plan(
+    engine: Engine, report: DayCycleReport, strategy: Strategy, as_of: date, at: datetime
+) -> None:
+    reasons: Counter[str] = Counter()
+    with transaction(engine) as session:
+        accounts = load_accounts(session).filter(pl.col("status") == "open")
+        cases: dict[int, int | None] = {
+            int(row[0]): row[1] for row in session.execute(select(Account.id, Account.case_id))
+        }
+        actions = due_actions(assign_segments(accounts, strategy), strategy, as_of)
+        report.planned = actions.height
+        by_account = accounts.select("account_id", "dpd", "principal", "interest", "penalty", "fee")
+        owed = {
+            row[0]: (row[1], row[2] + row[3] + row[4] + row[5]) for row in by_account.iter_rows()
+        }
+        # One message per account and channel a day, the most urgent step first.
+        seen: set[tuple[int, str]] = set()
+        for action in actions.iter_rows(named=True):
+            channel = action["channel"]
+            if channel == "call":
+                report.call_tasks += 1
+                continue
+            if channel == "letter":
+                report.letters += 1
+                continue
+            if channel == "legal":
+                report.legal_referrals += 1
+                continue
+            account_id = action["account_id"]
+            if (account_id, channel) in seen:
+                continue
+            seen.add((account_id, channel))
+            case_id = cases.get(account_id)
+            if case_id is None:
+                continue
+            case = session.get(Case, case_id)
+            assert case is not None
+            point = session.scalars(
+                select(ContactPoint).where(
+                    ContactPoint.debtor_id == case.debtor_id,
+                    ContactPoint.owner_type == "self",
+                    ContactPoint.kind == MESSAGE_CHANNELS[channel],
+                    ContactPoint.status != "invalid",
+                )
+            ).first()
+            if point is None:
+                report.no_contact_point += 1
+                continue
+            dpd, balance = owed[account_id]
+            creditor = session.get(Creditor, case.creditor_id)
+            agent = session.get(User, case.agent_id) if case.agent_id else None
+            rendered = render(
+                action["template"],
+                {
+                    "institution": creditor.name if creditor else "",
+                    "agent_no": agent.username if agent else "system",
+                    "amount": format_minor(balance),
+                    "dpd": dpd,
+                    "due_date": as_of.isoformat(),
+                    "hotline": "95588",
+                },
+            )
+            if rendered is None:
+                report.blocked += 1
+                reasons["no-template"] += 1
+                continue
+            subject, body = rendered
+            proposal = propose_contact(
+                session,
+                SYSTEM,
+                case_id,
+                ProposedContact(
+                    at=at,
+                    channel=channel,
+                    contact_point_id=point.id,
+                    content=body,
+                    purpose="collection",
+                ),
+                outcome="sent" if channel == "sms" else None,
+            )
+            verdict = proposal.verdict
+            if verdict.allowed:
+                stage(
+                    session,
+                    [
+                        NewMessage(
+                            send_key=f"{strategy.code}:{account_id}:{as_of:%Y%m%d}:{channel}",
+                            channel=channel,
+                            sender="collections",
+                            recipient=point.value_enc,
+                            subject=subject,
+                            body=body,
+                            not_before=at,
+                            expires_at=datetime.combine(as_of, clock_time(21, 0), tzinfo=at.tzinfo),
+                            case_id=case_id,
+                            contact_attempt_id=proposal.attempt_id,
+                            contact_point_id=point.id,
+                        )
+                    ],
+                )
+                report.sent += 1
+            elif verdict.decision.value == "deferred":
+                report.deferred += 1
+            else:
+                report.blocked += 1
+            for reason in verdict.reasons:
+                reasons[reason.rule_id] += 1
+    report.top_reasons = dict(reasons.most_common(5))

@@ -1,0 +1,62 @@
+"""The daily cycle end to end on both databases: planned through the guard, staged once."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from huikuan.compliance.models import ContactAttempt
+from huikuan.cycle.service import run_day
+from huikuan.db.engine import transaction
+from huikuan.demo.service import demo_rules, load_demo
+from huikuan.dispatch.models import OutboxMessage
+from huikuan.security.crypto import FieldCipher
+from huikuan.strategy.document import default_strategy
+
+
+def counts(engine: Engine) -> tuple[int, int]:
+    with transaction(engine) as session:
+        outbox = session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+        attempts = session.scalar(select(func.count()).select_from(ContactAttempt)) or 0
+    return int(outbox), int(attempts)
+
+
+def test_run_day_plans_through_the_guard_and_a_rerun_changes_nothing(
+    engine: Engine, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    result = load_demo(
+        engine,
+        accounts=1500,
+        as_of=date(2026, 11, 20),
+        days=2,
+        seed=21,
+        cipher=cipher,
+        work_dir=tmp_path / "demo",
+    )
+    assert [c.business_date for c in result.cycles] == [date(2026, 11, 19), date(2026, 11, 20)]
+    last = result.cycles[-1]
+    assert last.planned > 0
+    assert last.call_tasks > 0
+    staged, attempts = counts(engine)
+    assert staged == sum(c.sent for c in result.cycles) > 0
+    assert attempts == sum(c.sent + c.deferred + c.blocked for c in result.cycles) - sum(
+        c.top_reasons.get("no-template", 0) for c in result.cycles
+    )
+    again = run_day(engine, date(2026, 11, 20), strategy=default_strategy(), rules=demo_rules())
+    assert again.already_ran
+    assert (again.planned, again.sent, again.blocked) == (last.planned, last.sent, last.blocked)
+    assert counts(engine) == (staged, attempts)
+    with transaction(engine) as session:
+        keys = session.scalars(select(OutboxMessage.send_key)).all()
+        assert len(keys) == len(set(keys))
+        bodies = session.scalars(select(OutboxMessage.body)).all()
+        assert all("工号" in body for body in bodies)
+        assert all(
+            token.startswith("v1:") for token in session.scalars(select(OutboxMessage.recipient))
+        )
+        stopped = session.scalars(
+            select(ContactAttempt).where(ContactAttempt.executed.is_(False))
+        ).all()
+        assert all(attempt.reasons for attempt in stopped)
