@@ -40,10 +40,13 @@ def test_run_day_plans_through_the_guard_and_a_rerun_changes_nothing(
     assert last.planned > 0
     assert last.call_tasks > 0
     staged, attempts = counts(engine)
-    assert staged == sum(c.sent for c in result.cycles) > 0
-    assert attempts == sum(c.sent + c.deferred + c.blocked for c in result.cycles) - sum(
+    notices = sum(c.outsourcing_notices for c in result.cycles)
+    assert notices > 0  # cases went to the agency: the lender told those debtors first (C6 41)
+    assert staged == sum(c.sent for c in result.cycles) + notices
+    assert attempts == sum(c.sent + c.deferred + c.blocked for c in result.cycles) + notices - sum(
         c.top_reasons.get("no-template", 0) for c in result.cycles
     )
+    assert all("CN-BANK-C6-41-OUTSOURCING-NOTICE" not in c.top_reasons for c in result.cycles[1:])
     again = run_day(engine, date(2026, 11, 20), strategy=default_strategy(), rules=demo_rules())
     assert again.already_ran
     assert (again.planned, again.sent, again.blocked) == (last.planned, last.sent, last.blocked)

@@ -45,6 +45,7 @@ class ProposedContact:
     collector_count: int | None = None
     discloses_debt: bool = False
     relationship: str | None = None
+    caller: str | None = None  # who contacts: defaults to the case's agency, else the lender
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ def build_request(session: Session, case: Case, proposed: ProposedContact) -> Ch
             "channel": proposed.channel,
             "direction": "outbound",
             "party": proposed.party,
-            "caller": _caller(session, case),
+            "caller": proposed.caller or _caller(session, case),
             "purpose": proposed.purpose,
             "debt_ids": [f"case-{case.id}"],
             "discloses_debt": proposed.discloses_debt,

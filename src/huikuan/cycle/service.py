@@ -18,6 +18,7 @@ from huikuan.accounts.service import load_accounts
 from huikuan.assignment.engine import AllocationRules
 from huikuan.assignment.service import allocate_cases
 from huikuan.cases.models import Case
+from huikuan.compliance.models import ContactAttempt
 from huikuan.compliance.service import ProposedContact, propose_contact
 from huikuan.core.money import format_minor
 from huikuan.cycle.models import DayCycle
@@ -25,7 +26,7 @@ from huikuan.cycle.templates import render
 from huikuan.db.engine import transaction
 from huikuan.dispatch.outbox import NewMessage, stage
 from huikuan.nightly.service import close_through
-from huikuan.org.models import Creditor, Role, User
+from huikuan.org.models import Agency, Creditor, Role, User
 from huikuan.payments.models import Payment
 from huikuan.strategy.document import Strategy
 from huikuan.strategy.planning import assign_segments, due_actions
@@ -52,6 +53,7 @@ class DayCycleReport:
     letters: int = 0
     legal_referrals: int = 0
     no_contact_point: int = 0
+    outsourcing_notices: int = 0
     top_reasons: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
@@ -71,6 +73,7 @@ class DayCycleReport:
             "letters": self.letters,
             "legal_referrals": self.legal_referrals,
             "no_contact_point": self.no_contact_point,
+            "outsourcing_notices": self.outsourcing_notices,
             "top_reasons": self.top_reasons,
         }
 
@@ -127,6 +130,10 @@ def run_day(
     timed("allocate", started)
 
     started = time.perf_counter()
+    report.outsourcing_notices = _outsourcing_notices(engine, as_of, at)
+    timed("outsourcing_notice", started)
+
+    started = time.perf_counter()
     _plan(engine, report, strategy, as_of, at)
     timed("plan", started)
 
@@ -139,6 +146,82 @@ def run_day(
             )
         )
     return report
+
+
+NOTICE_HOUR = clock_time(9, 0)
+
+
+def _outsourcing_notices(engine: Engine, as_of: date, at: datetime) -> int:
+    """The lender tells each debtor whose case went to an agency, before the agency may contact
+    them (C6 art. 41): an SMS from the lender, through the guard, staged like any message."""
+    sent = 0
+    notice_at = datetime.combine(as_of, NOTICE_HOUR, tzinfo=at.tzinfo)
+    with transaction(engine) as session:
+        told = select(ContactAttempt.case_id).where(
+            ContactAttempt.purpose == "outsourcing_notice", ContactAttempt.executed.is_(True)
+        )
+        waiting = session.scalars(
+            select(Case).where(Case.agency_id.is_not(None), Case.id.not_in(told))
+        ).all()
+        for case in waiting:
+            point = session.scalars(
+                select(ContactPoint).where(
+                    ContactPoint.debtor_id == case.debtor_id,
+                    ContactPoint.owner_type == "self",
+                    ContactPoint.kind == "mobile",
+                    ContactPoint.status != "invalid",
+                )
+            ).first()
+            if point is None:
+                continue
+            creditor = session.get(Creditor, case.creditor_id)
+            agency = session.get(Agency, case.agency_id)
+            rendered = render(
+                "SMS-OUTSOURCING-NOTICE",
+                {
+                    "institution": creditor.name if creditor else "",
+                    "agency": agency.name if agency else "",
+                    "hotline": "95588",
+                    "agent_no": "system",
+                },
+            )
+            assert rendered is not None
+            subject, body = rendered
+            proposal = propose_contact(
+                session,
+                SYSTEM,
+                case.id,
+                ProposedContact(
+                    at=notice_at,
+                    channel="sms",
+                    contact_point_id=point.id,
+                    content=body,
+                    purpose="outsourcing_notice",
+                    caller="lender",
+                ),
+                outcome="sent",
+            )
+            if not proposal.verdict.allowed:
+                continue
+            stage(
+                session,
+                [
+                    NewMessage(
+                        send_key=f"OUTSOURCING-NOTICE:{case.id}:{case.agency_id}",
+                        channel="sms",
+                        sender="collections",
+                        recipient=point.value_enc,
+                        subject=subject,
+                        body=body,
+                        not_before=notice_at,
+                        case_id=case.id,
+                        contact_attempt_id=proposal.attempt_id,
+                        contact_point_id=point.id,
+                    )
+                ],
+            )
+            sent += 1
+    return sent
 
 
 def _plan(

@@ -23,6 +23,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "",
         "【{institution}】尊敬的客户，您的账户已逾期{dpd}天，欠款{amount}元。如需分期还款可联系我们协商。工号{agent_no}。回复TD退订",
     ),
+    # C6 art. 41: the lender tells the debtor before an agency may contact them.
+    "SMS-OUTSOURCING-NOTICE": (
+        "",
+        "【{institution}】尊敬的客户，关于您的账单还款事宜，我行已委托{agency}协助联系您，"
+        "对方将表明身份与工号。如有疑问请致电{hotline}。工号{agent_no}。回复TD退订",
+    ),
     "EMAIL-M2-NOTICE": (
         "{institution}：账户逾期还款提醒",
         "尊敬的客户：\n\n您在{institution}的账户已逾期{dpd}天，当前欠款{amount}元。请尽快还款，"
