@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session, aliased
 from huikuan.accounts.models import ContactPoint, Debtor
 from huikuan.audit.service import record
 from huikuan.cases.models import Case, Placement
+from huikuan.compliance.models import ContactAttempt
 from huikuan.core.retention import DEFAULT_RULES, RecordType, RetentionRule, expires_on, rule_for
 from huikuan.db.engine import transaction
+from huikuan.dispatch.models import OutboxMessage
 
 ANONYMISED = "已匿名"
 FINAL_STATES = ("settled", "recalled")
@@ -115,6 +117,19 @@ def _anonymise_closed_debtors(
     for start in range(0, len(due), 5_000):
         chunk = due[start : start + 5_000]
         in_chunk = ContactPoint.debtor_id.in_(chunk)
+        points = select(ContactPoint.id).where(in_chunk).scalar_subquery()
+        # Contact records and sent messages stay (they prove compliance) but lose the link to
+        # the deleted address and the encrypted recipient.
+        session.execute(
+            update(ContactAttempt)
+            .where(ContactAttempt.contact_point_id.in_(points))
+            .values(contact_point_id=None)
+        )
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.contact_point_id.in_(points))
+            .values(contact_point_id=None, recipient=ANONYMISED)
+        )
         deleted += int(session.scalar(select(func.count()).where(in_chunk)) or 0)
         session.execute(delete(ContactPoint).where(in_chunk))
         session.execute(

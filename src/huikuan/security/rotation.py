@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from huikuan.accounts.models import ContactPoint, Debtor
 from huikuan.db.engine import transaction
+from huikuan.dispatch.models import OutboxMessage
 from huikuan.security.crypto import FieldCipher
 
 ENCRYPTED_COLUMNS: tuple[tuple[Any, str, str], ...] = (
@@ -21,6 +22,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[Any, str, str], ...] = (
     (Debtor, "id_number_enc", "debtor.id_number"),
     (ContactPoint, "value_enc", "contact.value"),
     (ContactPoint, "owner_name_enc", "contact.owner_name"),
+    (OutboxMessage, "recipient", "contact.value"),
 )
 
 
@@ -41,7 +43,7 @@ def _rotate_column(
     attribute = getattr(model, column)
     current = f"v1:{cipher.ring.current_id}:"
     stale = select(model.id, attribute).where(
-        attribute.is_not(None), ~attribute.startswith(current)
+        attribute.is_not(None), attribute.startswith("v1:"), ~attribute.startswith(current)
     )
     rewritten = 0
     pending: list[dict[str, Any]] = []
