@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 import polars as pl
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from huikuan.accounts.models import Account, AccountPause, BucketHistory
 from huikuan.core.policy import ProductPolicy, policy_from_dict
+from huikuan.db.bulk import update_rows
 from huikuan.nightly.frames import ACCOUNT_SCHEMA, PAUSE_SCHEMA
 from huikuan.org.models import Product
 
@@ -48,16 +48,8 @@ def load_policies(session: Session) -> tuple[ProductPolicy, ...]:
 def save_accounts(session: Session, frame: pl.DataFrame) -> int:
     """Write the nightly state back, one executemany UPDATE by primary key; returns rows."""
     columns = [*STATE_COLUMNS, "bucket"]
-    table = cast(Table, Account.__table__)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("key"))
-        .values({name: bindparam(name) for name in columns})
-    )
     rows = frame.select(pl.col("account_id").alias("key"), *columns).to_dicts()
-    if rows:
-        session.connection().execute(statement, rows)
-    return len(rows)
+    return update_rows(session, Account, rows)
 
 
 def record_bucket_history(session: Session, changes: pl.DataFrame) -> int:

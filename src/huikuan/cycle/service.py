@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from huikuan.access.policy import Principal
 from huikuan.accounts.models import Account, ContactPoint
@@ -151,6 +152,54 @@ def run_day(
 NOTICE_HOUR = clock_time(9, 0)
 
 
+def _own_contact_point(session: Session, debtor_id: int, kind: str) -> ContactPoint | None:
+    """The debtor's own, still valid contact point of ``kind`` (mobile, email …)."""
+    return session.scalars(
+        select(ContactPoint)
+        .where(
+            ContactPoint.debtor_id == debtor_id,
+            ContactPoint.owner_type == "self",
+            ContactPoint.kind == kind,
+            ContactPoint.status != "invalid",
+        )
+        .order_by(ContactPoint.id)
+    ).first()
+
+
+def _stage_allowed(
+    session: Session,
+    *,
+    send_key: str,
+    channel: str,
+    point: ContactPoint,
+    subject: str,
+    body: str,
+    not_before: datetime,
+    expires_at: datetime | None,
+    case_id: int,
+    attempt_id: int,
+) -> None:
+    """Put a message the guard allowed into the outbox (recipient kept encrypted)."""
+    stage(
+        session,
+        [
+            NewMessage(
+                send_key=send_key,
+                channel=channel,
+                sender="collections",
+                recipient=point.value_enc,
+                subject=subject,
+                body=body,
+                not_before=not_before,
+                expires_at=expires_at,
+                case_id=case_id,
+                contact_attempt_id=attempt_id,
+                contact_point_id=point.id,
+            )
+        ],
+    )
+
+
 def _outsourcing_notices(engine: Engine, as_of: date, at: datetime) -> int:
     """The lender tells each debtor whose case went to an agency, before the agency may contact
     them (C6 art. 41): an SMS from the lender, through the guard, staged like any message."""
@@ -164,14 +213,7 @@ def _outsourcing_notices(engine: Engine, as_of: date, at: datetime) -> int:
             select(Case).where(Case.agency_id.is_not(None), Case.id.not_in(told))
         ).all()
         for case in waiting:
-            point = session.scalars(
-                select(ContactPoint).where(
-                    ContactPoint.debtor_id == case.debtor_id,
-                    ContactPoint.owner_type == "self",
-                    ContactPoint.kind == "mobile",
-                    ContactPoint.status != "invalid",
-                )
-            ).first()
+            point = _own_contact_point(session, case.debtor_id, "mobile")
             if point is None:
                 continue
             creditor = session.get(Creditor, case.creditor_id)
@@ -203,22 +245,17 @@ def _outsourcing_notices(engine: Engine, as_of: date, at: datetime) -> int:
             )
             if not proposal.verdict.allowed:
                 continue
-            stage(
+            _stage_allowed(
                 session,
-                [
-                    NewMessage(
-                        send_key=f"OUTSOURCING-NOTICE:{case.id}:{case.agency_id}",
-                        channel="sms",
-                        sender="collections",
-                        recipient=point.value_enc,
-                        subject=subject,
-                        body=body,
-                        not_before=notice_at,
-                        case_id=case.id,
-                        contact_attempt_id=proposal.attempt_id,
-                        contact_point_id=point.id,
-                    )
-                ],
+                send_key=f"OUTSOURCING-NOTICE:{case.id}:{case.agency_id}",
+                channel="sms",
+                point=point,
+                subject=subject,
+                body=body,
+                not_before=notice_at,
+                expires_at=None,
+                case_id=case.id,
+                attempt_id=proposal.attempt_id,
             )
             sent += 1
     return sent
@@ -261,14 +298,7 @@ def _plan(
                 continue
             case = session.get(Case, case_id)
             assert case is not None
-            point = session.scalars(
-                select(ContactPoint).where(
-                    ContactPoint.debtor_id == case.debtor_id,
-                    ContactPoint.owner_type == "self",
-                    ContactPoint.kind == MESSAGE_CHANNELS[channel],
-                    ContactPoint.status != "invalid",
-                )
-            ).first()
+            point = _own_contact_point(session, case.debtor_id, MESSAGE_CHANNELS[channel])
             if point is None:
                 report.no_contact_point += 1
                 continue
@@ -306,23 +336,17 @@ def _plan(
             )
             verdict = proposal.verdict
             if verdict.allowed:
-                stage(
+                _stage_allowed(
                     session,
-                    [
-                        NewMessage(
-                            send_key=f"{strategy.code}:{account_id}:{as_of:%Y%m%d}:{channel}",
-                            channel=channel,
-                            sender="collections",
-                            recipient=point.value_enc,
-                            subject=subject,
-                            body=body,
-                            not_before=at,
-                            expires_at=datetime.combine(as_of, clock_time(21, 0), tzinfo=at.tzinfo),
-                            case_id=case_id,
-                            contact_attempt_id=proposal.attempt_id,
-                            contact_point_id=point.id,
-                        )
-                    ],
+                    send_key=f"{strategy.code}:{account_id}:{as_of:%Y%m%d}:{channel}",
+                    channel=channel,
+                    point=point,
+                    subject=subject,
+                    body=body,
+                    not_before=at,
+                    expires_at=datetime.combine(as_of, clock_time(21, 0), tzinfo=at.tzinfo),
+                    case_id=case_id,
+                    attempt_id=proposal.attempt_id,
                 )
                 report.sent += 1
             elif verdict.decision.value == "deferred":

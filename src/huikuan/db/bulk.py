@@ -7,10 +7,10 @@ the same block), insert plain rows in batches, and move PostgreSQL's id sequence
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 BATCH = 10_000
@@ -90,3 +90,23 @@ def sync_id_sequence(session: Session, model: Any) -> None:
             f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 1))'
         )
     )
+
+
+def update_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> int:
+    """Update rows by primary key in batches: each row is ``{"key": id, column: value, …}``.
+
+    One executemany UPDATE per batch; every row must name the same columns.
+    """
+    if not rows:
+        return 0
+    table = _table(model)
+    columns = [name for name in rows[0] if name != "key"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("key"))
+        .values({name: bindparam(name) for name in columns})
+    )
+    connection = session.connection()
+    for start in range(0, len(rows), BATCH):
+        connection.execute(statement, list(rows[start : start + BATCH]))
+    return len(rows)

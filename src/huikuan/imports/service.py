@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import Engine, Table, bindparam, select, update
+from sqlalchemy import Engine, Table, select, update
 from sqlalchemy.orm import Session
 
 from huikuan.accounts.models import Account, BucketHistory, ContactPoint, Debtor
@@ -31,7 +31,7 @@ from huikuan.core.delinquency import Movement
 from huikuan.core.identity import mask_id_number, mask_phone
 from huikuan.core.lifecycle import CaseState, Reason, allowed_targets
 from huikuan.core.policy import policy_from_dict
-from huikuan.db.bulk import insert_rows, reserve_ids, sync_id_sequence
+from huikuan.db.bulk import insert_rows, reserve_ids, sync_id_sequence, update_rows
 from huikuan.db.engine import transaction
 from huikuan.imports.mapping import ColumnMapping, ImportKind
 from huikuan.imports.models import ColumnMappingRow, ImportedFile
@@ -627,17 +627,6 @@ def _write_updates(
     accounts, problems = _accounts_by_no(session, validated, creditor)
     if problems:
         return problems, 0, {}
-    table = cast(Table, Account.__table__)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("key"))
-        .values(
-            principal=bindparam("principal"),
-            interest=bindparam("interest"),
-            penalty=bindparam("penalty"),
-            fee=bindparam("fee"),
-        )
-    )
     rows = [
         {
             "key": accounts[row["account_no"]],
@@ -648,9 +637,7 @@ def _write_updates(
         }
         for row in validated.records.iter_rows(named=True)
     ]
-    for start in range(0, len(rows), CHUNK):
-        session.connection().execute(statement, rows[start : start + CHUNK])
-    return [], len(rows), {}
+    return [], update_rows(session, Account, rows), {}
 
 
 def _write_recalls(
