@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -32,6 +33,10 @@ class OutboundMessage:
     recipient: str
     subject: str
     body: str
+    # Providers that only send pre-approved templates (Aliyun, Tencent Cloud) get our template
+    # code and its values; text channels use ``body``.
+    template: str = ""
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
