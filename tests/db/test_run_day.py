@@ -8,6 +8,8 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from huikuan.compliance.models import ContactAttempt
+from huikuan.calls.models import CallTask
+from huikuan.cycle.models import StrategyAction
 from huikuan.cycle.service import run_day
 from huikuan.db.engine import transaction
 from huikuan.demo.service import demo_rules, load_demo
@@ -43,9 +45,17 @@ def test_run_day_plans_through_the_guard_and_a_rerun_changes_nothing(
     notices = sum(c.outsourcing_notices for c in result.cycles)
     assert notices > 0  # cases went to the agency: the lender told those debtors first (C6 41)
     assert staged == sum(c.sent for c in result.cycles) + notices
-    assert attempts == sum(c.sent + c.deferred + c.blocked for c in result.cycles) + notices - sum(
-        c.top_reasons.get("no-template", 0) for c in result.cycles
-    )
+    with transaction(engine) as session:
+        message_actions = session.scalar(
+            select(func.count())
+            .select_from(StrategyAction)
+            .where(
+                StrategyAction.channel.in_(["sms", "email", "letter"]),
+                StrategyAction.status.in_(["staged", "deferred", "blocked"]),
+            )
+        )
+    # Every message the guard decided has its attempt; planned calls have none until dialled.
+    assert attempts == message_actions + notices
     assert all("CN-BANK-C6-41-OUTSOURCING-NOTICE" not in c.top_reasons for c in result.cycles[1:])
     again = run_day(engine, date(2026, 11, 20), strategy=default_strategy(), rules=demo_rules())
     assert again.already_ran
@@ -63,3 +73,17 @@ def test_run_day_plans_through_the_guard_and_a_rerun_changes_nothing(
             select(ContactAttempt).where(ContactAttempt.executed.is_(False))
         ).all()
         assert all(attempt.reasons for attempt in stopped)
+
+        # Every action is logged once with its arm; every queued call is a task in a queue.
+        actions = session.scalars(select(StrategyAction)).all()
+        assert len(actions) == sum(c.planned for c in result.cycles)
+        assert {a.arm for a in actions} <= {"champion", "challenger"}
+        assert len({a.action_key for a in actions}) == len(actions)
+        tasks = session.scalars(select(CallTask)).all()
+        assert len(tasks) == sum(c.call_tasks for c in result.cycles) > 0
+        assert all(t.status == "open" and t.script and t.script.startswith("CALL-") for t in tasks)
+        staged_actions = [a for a in actions if a.status == "staged"]
+        assert len(staged_actions) == sum(c.sent for c in result.cycles)
+        templates = session.scalars(select(OutboxMessage.template_code)).all()
+        assert templates and all(code for code in templates)
+        assert "SMS-OUTSOURCING-NOTICE" in templates

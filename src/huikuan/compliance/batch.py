@@ -155,7 +155,7 @@ FAST_CHANNELS = ("phone", "sms", "im", "visit")
 _FAST_READS = frozenset({"datetime", "channel", "party", "caller", "to_number", "call_type"})
 _FAST_READS |= {"purpose", "collector_count"}
 # History channels whose events the fast path does not model.
-UNMODELLED_HISTORY = ("consent", "data_update")
+UNMODELLED_HISTORY = ("consent", "data_update", "medium_opt_out")
 
 # What an earlier allowed proposal of the batch becomes in the scalar request: a placed call
 # with no outcome recorded.
@@ -337,7 +337,12 @@ def _route(
         .agg(pl.col("_utc").max().alias("_last_event"))
     )
     unmodelled = (
-        history.filter(pl.col("channel").is_in(UNMODELLED_HISTORY) | ~_ascii("to_number"))
+        history.filter(
+            pl.col("channel").is_in(UNMODELLED_HISTORY)
+            | ~_ascii("to_number")
+            # an opt-out reply (STOP / 退订) closes a channel: the scalar opt-out rule decides
+            | (pl.col("content_type").str.to_uppercase() == "STOP").fill_null(False)
+        )
         .select("debtor_id")
         .unique()
         .with_columns(pl.lit(True).alias("_unmodelled"))

@@ -301,6 +301,8 @@ class PIPLParams:
     third_parties: ThirdPartyPolicy = field(default_factory=ThirdPartyPolicy)
     public_visibilities: frozenset[str] = frozenset({"public", "contacts"})
     public_locations: frozenset[str] = frozenset({"public", "public_place"})
+    # Purposes a channel opt-out does not stop (a notice the law itself requires).
+    opt_out_exempt_purposes: frozenset[str] = frozenset({"legally_required"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -1216,6 +1218,53 @@ def _pipl_public_rule(params: PIPLParams) -> Rule:
     return Rule("CN-PIPL-25-PUBLIC-DISCLOSURE", "No public disclosure of personal data", check)
 
 
+_OPT_OUT_MEDIA = {"voice": "phone", "call": "phone", "text": "sms", "mail": "letter"}
+_OPT_OUT_ZH = {"phone": "电话", "sms": "短信", "email": "邮件", "letter": "信函", "im": "即时通讯"}
+
+
+def _opt_out_medium(name: str) -> str:
+    return _OPT_OUT_MEDIA.get(name.lower(), name.lower())
+
+
+def _pipl_opt_out_rule(params: PIPLParams) -> Rule:
+    """A person who said stop to a channel (a 退订 / STOP reply, or a request recorded as a
+    ``medium_opt_out`` event) is not contacted that way again; a named number or address limits
+    the stop to that one. PIPL art. 44 (the right to refuse processing) and the MIIT SMS rules
+    (《通信短信息服务管理规定》 art. 18: stop at once when the recipient refuses)."""
+
+    def check(request: CheckRequest) -> Iterator[Finding]:
+        contact = request.proposed
+        if not _applies(contact) or contact.purpose in params.opt_out_exempt_purposes:
+            return
+        medium = _opt_out_medium(contact.channel)
+        person = _party(contact)
+        address = contact.to_number or contact.to_address
+        for event in _history(request):
+            if _party(event) != person:
+                continue
+            if event.channel == "medium_opt_out":
+                stopped = _opt_out_medium(event.medium or "")
+                named = event.to_number or event.to_address
+            elif not _outbound(event) and (event.content_type or "").upper() == "STOP":
+                stopped = _opt_out_medium(event.channel)
+                named = event.from_number or event.from_address
+            else:
+                continue
+            if stopped != medium or (named and address and named != address):
+                continue
+            zone = ZoneInfo(request.debtor.timezone or BEIJING)
+            yield Finding(
+                Effect.BLOCK,
+                f"the person opted out of {medium} on {_show(event.datetime, zone)}; "
+                "that channel stays closed to them (PIPL art. 44; MIIT SMS rules art. 18)",
+                f"对方已于{_show(event.datetime, zone)}退订{_OPT_OUT_ZH.get(medium, medium)}，"
+                "不得再以此方式联系（《个人信息保护法》第44条；《通信短信息服务管理规定》第18条）",
+            )
+            return
+
+    return Rule("CN-PIPL-44-OPT-OUT", "No contact through a channel the person opted out of", check)
+
+
 def pipl_pack(params: PIPLParams | None = None) -> RulePack:
     """CN-PIPL: the Personal Information Protection Law (C1), in force 2021-11-01."""
     p = params or PIPLParams()
@@ -1224,7 +1273,7 @@ def pipl_pack(params: PIPLParams | None = None) -> RulePack:
         version="2021-11-01",
         jurisdiction="CN",
         effective=date(2021, 11, 1),
-        rules=(_pipl_disclosure_rule(p), _pipl_public_rule(p)),
+        rules=(_pipl_disclosure_rule(p), _pipl_public_rule(p), _pipl_opt_out_rule(p)),
     )
 
 

@@ -3,34 +3,30 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
-import polars as pl
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from huikuan.access.policy import Principal
-from huikuan.accounts.models import Account, ContactPoint
-from huikuan.accounts.service import load_accounts
+from huikuan.accounts.models import ContactPoint
 from huikuan.assignment.engine import AllocationRules
 from huikuan.assignment.service import allocate_cases
 from huikuan.cases.models import Case
 from huikuan.compliance.models import ContactAttempt
 from huikuan.compliance.service import ProposedContact, propose_contact
-from huikuan.core.money import format_minor
 from huikuan.cycle.models import DayCycle
+from huikuan.cycle.planning import plan_day
 from huikuan.cycle.templates import render
 from huikuan.db.engine import transaction
 from huikuan.dispatch.outbox import NewMessage, stage
 from huikuan.nightly.service import close_through
-from huikuan.org.models import Agency, Creditor, Role, User
+from huikuan.org.models import Agency, Creditor, Role
 from huikuan.payments.models import Payment
 from huikuan.strategy.document import Strategy
-from huikuan.strategy.planning import assign_segments, due_actions
 
 SYSTEM = Principal(username="system", user_id=0, role=Role.ADMIN)
 SEND_HOUR = clock_time(10, 0)  # automatic messages go out at 10:00 local time
@@ -55,6 +51,7 @@ class DayCycleReport:
     legal_referrals: int = 0
     no_contact_point: int = 0
     outsourcing_notices: int = 0
+    rescheduled: int = 0
     top_reasons: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
@@ -75,6 +72,7 @@ class DayCycleReport:
             "legal_referrals": self.legal_referrals,
             "no_contact_point": self.no_contact_point,
             "outsourcing_notices": self.outsourcing_notices,
+            "rescheduled": self.rescheduled,
             "top_reasons": self.top_reasons,
         }
 
@@ -178,6 +176,8 @@ def _stage_allowed(
     expires_at: datetime | None,
     case_id: int,
     attempt_id: int,
+    template_code: str,
+    template_params: dict[str, str],
 ) -> None:
     """Put a message the guard allowed into the outbox (recipient kept encrypted)."""
     stage(
@@ -195,8 +195,11 @@ def _stage_allowed(
                 case_id=case_id,
                 contact_attempt_id=attempt_id,
                 contact_point_id=point.id,
+                template_code=template_code,
+                template_params=template_params,
             )
         ],
+        now=not_before,
     )
 
 
@@ -218,15 +221,13 @@ def _outsourcing_notices(engine: Engine, as_of: date, at: datetime) -> int:
                 continue
             creditor = session.get(Creditor, case.creditor_id)
             agency = session.get(Agency, case.agency_id)
-            rendered = render(
-                "SMS-OUTSOURCING-NOTICE",
-                {
-                    "institution": creditor.name if creditor else "",
-                    "agency": agency.name if agency else "",
-                    "hotline": "95588",
-                    "agent_no": "system",
-                },
-            )
+            values = {
+                "institution": creditor.name if creditor else "",
+                "agency": agency.name if agency else "",
+                "hotline": "95588",
+                "agent_no": "system",
+            }
+            rendered = render("SMS-OUTSOURCING-NOTICE", dict(values))
             assert rendered is not None
             subject, body = rendered
             proposal = propose_contact(
@@ -256,6 +257,8 @@ def _outsourcing_notices(engine: Engine, as_of: date, at: datetime) -> int:
                 expires_at=None,
                 case_id=case.id,
                 attempt_id=proposal.attempt_id,
+                template_code="SMS-OUTSOURCING-NOTICE",
+                template_params=values,
             )
             sent += 1
     return sent
@@ -264,95 +267,15 @@ def _outsourcing_notices(engine: Engine, as_of: date, at: datetime) -> int:
 def _plan(
     engine: Engine, report: DayCycleReport, strategy: Strategy, as_of: date, at: datetime
 ) -> None:
-    reasons: Counter[str] = Counter()
     with transaction(engine) as session:
-        accounts = load_accounts(session).filter(pl.col("status") == "open")
-        cases: dict[int, int | None] = {
-            int(row[0]): row[1] for row in session.execute(select(Account.id, Account.case_id))
-        }
-        actions = due_actions(assign_segments(accounts, strategy), strategy, as_of)
-        report.planned = actions.height
-        by_account = accounts.select("account_id", "dpd", "principal", "interest", "penalty", "fee")
-        owed = {
-            row[0]: (row[1], row[2] + row[3] + row[4] + row[5]) for row in by_account.iter_rows()
-        }
-        # One message per account and channel a day, the most urgent step first.
-        seen: set[tuple[int, str]] = set()
-        for action in actions.iter_rows(named=True):
-            channel = action["channel"]
-            if channel == "call":
-                report.call_tasks += 1
-                continue
-            if channel == "letter":
-                report.letters += 1
-                continue
-            if channel == "legal":
-                report.legal_referrals += 1
-                continue
-            account_id = action["account_id"]
-            if (account_id, channel) in seen:
-                continue
-            seen.add((account_id, channel))
-            case_id = cases.get(account_id)
-            if case_id is None:
-                continue
-            case = session.get(Case, case_id)
-            assert case is not None
-            point = _own_contact_point(session, case.debtor_id, MESSAGE_CHANNELS[channel])
-            if point is None:
-                report.no_contact_point += 1
-                continue
-            dpd, balance = owed[account_id]
-            creditor = session.get(Creditor, case.creditor_id)
-            agent = session.get(User, case.agent_id) if case.agent_id else None
-            rendered = render(
-                action["template"],
-                {
-                    "institution": creditor.name if creditor else "",
-                    "agent_no": agent.username if agent else "system",
-                    "amount": format_minor(balance),
-                    "dpd": dpd,
-                    "due_date": as_of.isoformat(),
-                    "hotline": "95588",
-                },
-            )
-            if rendered is None:
-                report.blocked += 1
-                reasons["no-template"] += 1
-                continue
-            subject, body = rendered
-            proposal = propose_contact(
-                session,
-                SYSTEM,
-                case_id,
-                ProposedContact(
-                    at=at,
-                    channel=channel,
-                    contact_point_id=point.id,
-                    content=body,
-                    purpose="collection",
-                ),
-                outcome="sent" if channel == "sms" else None,
-            )
-            verdict = proposal.verdict
-            if verdict.allowed:
-                _stage_allowed(
-                    session,
-                    send_key=f"{strategy.code}:{account_id}:{as_of:%Y%m%d}:{channel}",
-                    channel=channel,
-                    point=point,
-                    subject=subject,
-                    body=body,
-                    not_before=at,
-                    expires_at=datetime.combine(as_of, clock_time(21, 0), tzinfo=at.tzinfo),
-                    case_id=case_id,
-                    attempt_id=proposal.attempt_id,
-                )
-                report.sent += 1
-            elif verdict.decision.value == "deferred":
-                report.deferred += 1
-            else:
-                report.blocked += 1
-            for reason in verdict.reasons:
-                reasons[reason.rule_id] += 1
-    report.top_reasons = dict(reasons.most_common(5))
+        counts = plan_day(session, strategy, as_of, at, render)
+    report.planned = counts.planned
+    report.sent = counts.sent
+    report.deferred = counts.deferred
+    report.blocked = counts.blocked
+    report.call_tasks = counts.call_tasks
+    report.letters = counts.letters
+    report.legal_referrals = counts.legal_referrals
+    report.no_contact_point = counts.no_contact_point
+    report.rescheduled = counts.rescheduled
+    report.top_reasons = dict(counts.reasons.most_common(5))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from huikuan.accounts import models as accounts_models
 from huikuan.audit import models as audit_models
+from huikuan.calls import models as calls_models
 from huikuan.cases import models as cases_models
 from huikuan.compliance import models as compliance_models
 from huikuan.cycle import models as cycle_models
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "accounts_models",
     "audit_models",
+    "calls_models",
     "cases_models",
     "compliance_models",
     "cycle_models",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huikuan.db.base import Base, BigId
@@ -53,6 +53,9 @@ class OutboxMessage(Base):
     recipient: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text)
+    # For providers that send pre-approved templates only: our code and its values.
+    template_code: Mapped[str | None] = mapped_column(String(64))
+    template_params: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -80,3 +83,26 @@ class DeliveryReceipt(Base):
     worker_id: Mapped[str | None] = mapped_column(String(64))
     provider_message_id: Mapped[str | None] = mapped_column(String(255))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class InboundMessage(Base):
+    """A reply a debtor sent to one of our numbers (SMS MO) or addresses, kept once per provider id.
+
+    The sender's address is stored encrypted with its search hash (to find the contact point);
+    the text is encrypted too, since people write personal things in replies. ``action`` says
+    what the reply did: ``opt_out`` (the channel is closed to that address at once) or ``none``.
+    """
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("provider", "provider_id", name="uq_inbound_provider_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(24))
+    provider_id: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    sender_enc: Mapped[str] = mapped_column(Text)
+    sender_hash: Mapped[str] = mapped_column(String(64), index=True)
+    text_enc: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    action: Mapped[str] = mapped_column(String(16))
+    contact_points: Mapped[int] = mapped_column(Integer, default=0)

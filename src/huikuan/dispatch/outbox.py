@@ -50,6 +50,8 @@ class NewMessage:
     case_id: int | None = None
     contact_attempt_id: int | None = None
     contact_point_id: int | None = None
+    template_code: str | None = None
+    template_params: dict[str, str] | None = None
 
 
 def _table() -> Table:
@@ -77,6 +79,8 @@ def stage(session: Session, messages: Iterable[NewMessage], now: datetime | None
             "recipient": message.recipient,
             "subject": message.subject,
             "body": message.body,
+            "template_code": message.template_code,
+            "template_params": message.template_params,
             "created_at": created,
             "not_before": not_before,
             "expires_at": _maybe(message.expires_at),

@@ -219,6 +219,8 @@ def _deliver(
         recipient=address,
         subject=message.subject,
         body=message.body,
+        template=message.template_code or "",
+        params=dict(message.template_params or {}),
     )
     try:
         result = channel.send(outbound)
