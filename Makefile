@@ -8,7 +8,7 @@ DATE ?= 2026-11-20
 ACCOUNTS ?= 20000
 DAYS ?= 30
 
-.PHONY: run test lint typecheck bench demo clean install
+.PHONY: run test lint typecheck bench demo clean install system
 
 $(STAMP): pyproject.toml requirements/constraints.txt scripts/bootstrap.sh
 	bash scripts/bootstrap.sh
@@ -16,9 +16,13 @@ $(STAMP): pyproject.toml requirements/constraints.txt scripts/bootstrap.sh
 
 install: $(STAMP)
 
-run: $(STAMP)
+system:
+	bash scripts/ensure-system-packages.sh
+
+run: $(STAMP) system
 	$(BIN)/huikuan db upgrade
 	$(BIN)/huikuan demo --accounts $(ACCOUNTS) --date $(DATE) --days $(DAYS) --reset
+	$(BIN)/huikuan web serve --host 127.0.0.1 --port 8000 --demo-users
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
@@ -27,8 +31,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck system
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-browser.sh
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

@@ -72,8 +72,9 @@ from huikuan.db.engine import make_engine, transaction
 from huikuan.db.migrate import current_revision, head_revision, upgrade
 from huikuan.demo.catalogue import CONSUMER_LOAN, CREDIT_CARD, ONLINE_LOAN
 from huikuan.demo.service import DemoExistsError, load_demo
-from huikuan.dispatch.channels import SmtpEmailChannel
+from huikuan.dispatch.channels import Channel, SmtpEmailChannel
 from huikuan.dispatch.models import OutboxMessage
+from huikuan.dispatch.sms import sms_channel_from_settings
 from huikuan.dispatch.worker import RateLimiter, default_worker_id, run_worker
 from huikuan.imports.mapping import ImportKind
 from huikuan.imports.sample import write_sample
@@ -83,7 +84,9 @@ from huikuan.imports.service import (
     import_file,
     set_column_mapping,
 )
+from huikuan.letters.channel import LetterChannel
 from huikuan.logs import configure_logging, get_logger
+from huikuan.messaging.cli import app as template_app
 from huikuan.nightly.pipeline import OutOfOrderDayError
 from huikuan.nightly.rolls import movements_between
 from huikuan.nightly.service import DayReport, close_through, get_day, last_closed
@@ -104,6 +107,7 @@ from huikuan.security.rotation import rotate_all
 from huikuan.settings import get_settings
 from huikuan.strategy.document import Strategy, StrategyError, default_strategy, load_strategy
 from huikuan.strategy.planning import assign_segments, dry_run, due_actions
+from huikuan.web.serve import app as web_app
 
 app = typer.Typer(help="Huikuan (回款): compliance-first debt collection.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -128,6 +132,8 @@ strategy_app = typer.Typer(help="Collection strategies (催收策略).", no_args
 app.add_typer(strategy_app, name="strategy")
 cases_app = typer.Typer(help="Cases, as each user may see them (案件).", no_args_is_help=True)
 app.add_typer(cases_app, name="cases")
+app.add_typer(template_app, name="template")
+app.add_typer(web_app, name="web")
 
 console = Console()
 log = get_logger("huikuan.cli")
@@ -974,14 +980,25 @@ def worker(
     engine = _migrated_engine()
     settings = get_settings()
     cipher = cipher_from_settings(settings)
-    channels = {
+    channels: dict[str, Channel] = {
         "email": SmtpEmailChannel(
             settings.smtp_host,
             settings.smtp_port,
             settings.smtp_sender,
             timeout=settings.smtp_timeout,
-        )
+        ),
+        "letter": LetterChannel(
+            settings.letter_spool_dir,
+            lambda token: cipher.decrypt(token, context="debtor.name"),
+        ),
     }
+    try:
+        sms = sms_channel_from_settings(settings)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if sms is not None:
+        channels["sms"] = sms
 
     def reveal(message: OutboxMessage) -> str:
         # Recipients are stored encrypted like every contact point; plain tokens pass through.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,29 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "collections@example.com"
     smtp_timeout: float = 30.0
+    # Outgoing SMS (huikuan.dispatch.sms.sms_channel_from_settings). Provider: aliyun, tencent,
+    # twilio or kannel; unset means no SMS channel. The key id / secret pair is the provider's
+    # AccessKeyId + AccessKeySecret (Aliyun), SecretId + SecretKey (Tencent), Account SID +
+    # auth token (Twilio), or the sendsms username + password (Kannel).
+    sms_provider: str | None = None
+    sms_base_url: str | None = None  # the provider's public endpoint when unset
+    sms_access_key_id: str | None = None
+    sms_access_key_secret: str | None = None
+    sms_sign_name: str | None = None  # approved SMS signature (Aliyun, Tencent)
+    sms_app_id: str | None = None  # Tencent SmsSdkAppId
+    sms_region: str | None = None  # Aliyun RegionId / Tencent X-TC-Region
+    sms_sender: str | None = None  # Twilio From number / Kannel from
+    sms_messaging_service_sid: str | None = None  # Twilio, instead of a From number
+    sms_status_callback_url: str | None = None  # Twilio StatusCallback / Kannel dlr-url base
+    sms_default_country: str = "86"  # country code of numbers stored without "+"
+    # Our template code → the provider's, as JSON. Aliyun: {"SMS-M1-D1": "SMS_123456789"};
+    # Tencent: {"SMS-M1-D1": ["1110", "name", "amount"]} (TemplateId, then our parameter names
+    # in the template's order).
+    sms_templates: dict[str, str | list[str]] = Field(default_factory=dict)
+    sms_timeout: float = 10.0
+
+    # Letters: the worker writes each letter's PDF here for the print-and-mail house.
+    letter_spool_dir: Path = Path("var/letters")
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from huikuan.compliance.models import ContactAttempt
 from huikuan.calls.models import CallTask
+from huikuan.compliance.models import ContactAttempt
 from huikuan.cycle.models import StrategyAction
 from huikuan.cycle.service import run_day
 from huikuan.db.engine import transaction
@@ -64,8 +64,13 @@ def test_run_day_plans_through_the_guard_and_a_rerun_changes_nothing(
     with transaction(engine) as session:
         keys = session.scalars(select(OutboxMessage.send_key)).all()
         assert len(keys) == len(set(keys))
-        bodies = session.scalars(select(OutboxMessage.body)).all()
-        assert all("工号" in body for body in bodies)
+        bodies = session.execute(select(OutboxMessage.channel, OutboxMessage.body)).all()
+        texts = [body for channel, body in bodies if channel != "letter"]
+        assert all("工号" in body or "Collector ID" in body for body in texts)
+        assert any("Collector ID" in body for body in texts)  # in the debtor's own language
+        letters = [body for channel, body in bodies if channel == "letter"]
+        assert letters  # with the C4 art. 69 elements: amounts, how to object, by when
+        assert all("异议" in body and "本金" in body for body in letters)
         assert all(
             token.startswith("v1:") for token in session.scalars(select(OutboxMessage.recipient))
         )
@@ -85,5 +90,6 @@ def test_run_day_plans_through_the_guard_and_a_rerun_changes_nothing(
         staged_actions = [a for a in actions if a.status == "staged"]
         assert len(staged_actions) == sum(c.sent for c in result.cycles)
         templates = session.scalars(select(OutboxMessage.template_code)).all()
-        assert templates and all(code for code in templates)
+        assert templates
+        assert all(code for code in templates)
         assert "SMS-OUTSOURCING-NOTICE" in templates

@@ -52,8 +52,9 @@ from huikuan.compliance.service import (
     ProposedContact,
     propose_contact,
 )
-from huikuan.core.money import format_minor
+from huikuan.cycle.letters import letter_text_for
 from huikuan.cycle.models import StrategyAction
+from huikuan.cycle.templates import Text
 from huikuan.db.bulk import reserve_ids, sync_id_sequence
 from huikuan.dispatch.outbox import NewMessage, stage
 from huikuan.org.models import Agency, Creditor, Role, User
@@ -72,7 +73,8 @@ SEND_UNTIL = clock_time(21, 0)  # a message not out by 21:00 local expires (neve
 HISTORY_DAYS = 60  # CN caps count within a day; notices are read whatever their age
 _CHUNK = 10_000
 
-Render = Callable[[str, dict[str, object]], tuple[str, str] | None]
+Texts = Callable[[str, dict[str, object], str, str], Text | None]
+"""(template code, values, jurisdiction, language) → the text, or None when none is active."""
 
 
 @dataclass
@@ -209,6 +211,7 @@ def _with_cases(session: Session, actions: pl.DataFrame) -> pl.DataFrame:
         session.execute(
             select(
                 Account.id,
+                Account.account_no,
                 Case.id,
                 Case.debtor_id,
                 Case.creditor_id,
@@ -219,6 +222,7 @@ def _with_cases(session: Session, actions: pl.DataFrame) -> pl.DataFrame:
         ).all(),
         {
             "account_id": pl.Int64(),
+            "account_no": pl.String(),
             "case_id": pl.Int64(),
             "debtor_id": pl.Int64(),
             "creditor_id": pl.Int64(),
@@ -243,7 +247,13 @@ def _one_per_case_and_channel(actions: pl.DataFrame) -> pl.DataFrame:
 def _contact_points(session: Session) -> pl.DataFrame:
     """The first valid own point of each kind per debtor: ``debtor_id``, ``kind``, id, token."""
     rows = session.execute(
-        select(ContactPoint.debtor_id, ContactPoint.kind, ContactPoint.id, ContactPoint.value_enc)
+        select(
+            ContactPoint.debtor_id,
+            ContactPoint.kind,
+            ContactPoint.id,
+            ContactPoint.value_enc,
+            ContactPoint.value_masked,
+        )
         .where(ContactPoint.owner_type == "self", ContactPoint.status != "invalid")
         .order_by(ContactPoint.debtor_id, ContactPoint.kind, ContactPoint.id)
     ).all()
@@ -254,6 +264,7 @@ def _contact_points(session: Session) -> pl.DataFrame:
             "point_kind": pl.String(),
             "point_id": pl.Int64(),
             "recipient": pl.String(),
+            "point_masked": pl.String(),
         },
     )
     return frame.unique(subset=["debtor_id", "point_kind"], keep="first", maintain_order=True)
@@ -340,7 +351,7 @@ def _history(session: Session, since: datetime, debtor_ids: pl.Series) -> pl.Dat
     return history.filter(pl.col("debtor_id").is_in(debtor_ids.implode()))
 
 
-def _verdicts(session: Session, proposals: pl.DataFrame, at: datetime, as_of: date) -> pl.DataFrame:
+def _verdicts(session: Session, proposals: pl.DataFrame, at: datetime) -> pl.DataFrame:
     """``decision``, ``next_allowed_at`` and ``rule_ids`` per proposal, by the batch guard."""
     since = _utc(at) - timedelta(days=HISTORY_DAYS)
     history = _history(session, since, proposals.get_column("debtor_id").unique())
@@ -354,7 +365,11 @@ def _verdicts(session: Session, proposals: pl.DataFrame, at: datetime, as_of: da
         "caller",
         pl.format("cp-{}", pl.col("point_id")).alias("to_number"),
         pl.when(pl.col("channel") == "call").then(pl.lit("agent")).alias("call_type"),
-        pl.lit("collection").alias("purpose"),
+        (
+            pl.col("purpose").fill_null("collection")
+            if "purpose" in proposals.columns
+            else pl.lit("collection")
+        ).alias("purpose"),
         pl.col("timezone"),
     )
     verdicts = plan_contacts(frame, history)
@@ -373,9 +388,10 @@ def plan_day(
     strategy: Strategy,
     as_of: date,
     at: datetime,
-    render: Render,
+    texts: Texts,
     *,
     hotline: str = "95588",
+    demo_letters: bool = False,
 ) -> PlanCounts:
     """Decide, check and write the day's actions (module docstring); returns the counts."""
     counts = PlanCounts()
@@ -404,8 +420,11 @@ def plan_day(
     owed = accounts.select(
         "account_id",
         "dpd",
+        "principal",
+        "interest",
+        "penalty",
+        "fee",
         pl.sum_horizontal("principal", "interest", "penalty", "fee").alias("balance"),
-        "first_due",
     )
     points = _contact_points(session)
     actions = (
@@ -418,76 +437,12 @@ def plan_day(
         .join(points, on=["debtor_id", "point_kind"], how="left")
         .with_row_index("_row")
     )
-    creditors = {
-        row[0]: (row[1], row[2] or "CN")
-        for row in session.execute(select(Creditor.id, Creditor.name, Creditor.jurisdiction))
-    }
-    agencies = dict(session.execute(select(Agency.id, Agency.code)).all())
-    agency_names = dict(session.execute(select(Agency.id, Agency.name)).all())
-    agents = dict(session.execute(select(User.id, User.username)).all())
-    zones = dict(
-        session.execute(
-            select(Debtor.id, Debtor.timezone).where(
-                Debtor.id.in_(select(Case.debtor_id).where(Case.id.in_(_ids(actions, "case_id"))))
-            )
-        ).all()
-    )
-    with_events = set(
-        session.scalars(
-            select(DebtorEvent.debtor_id).where(
-                DebtorEvent.debtor_id.in_(_ids(actions, "debtor_id"))
-            )
-        ).all()
-    )
-    actions = actions.with_columns(
-        pl.col("creditor_id")
-        .replace_strict({k: v[1] for k, v in creditors.items()}, return_dtype=pl.String())
-        .alias("jurisdiction"),
-        pl.when(pl.col("agency_id").is_null())
-        .then(pl.lit("lender"))
-        .otherwise(
-            pl.format(
-                "agency:{}",
-                pl.col("agency_id").replace_strict(agencies, default="", return_dtype=pl.String()),
-            )
-        )
-        .alias("caller"),
-        pl.col("debtor_id")
-        .replace_strict(zones, default=None, return_dtype=pl.String())
-        .alias("timezone"),
-    )
-    guarded = actions.filter(pl.col("channel").is_in([*MESSAGE_CHANNELS, "call"]))
-    reachable = guarded.filter(pl.col("point_id").is_not_null())
-    bulk = reachable.filter(
-        (pl.col("jurisdiction") == "CN") & ~pl.col("debtor_id").is_in(list(with_events))
-    )
-    verdicts = (
-        _verdicts(session, bulk, at, as_of)
-        if bulk.height
-        else pl.DataFrame(
-            schema={
-                "_row": pl.UInt32(),
-                "decision": pl.String(),
-                "next_allowed_at": pl.Datetime("us", "UTC"),
-                "rule_ids": pl.List(pl.String()),
-            }
-        )
-    )
-    decided = {row[0]: row[1:] for row in verdicts.iter_rows()}
+    actions = _with_context(session, actions)
+    decided = _decide(session, actions, at)
     writer = _Writer(session, strategy, as_of, at, zone)
     for action in actions.iter_rows(named=True):
         channel = action["channel"]
-        values: dict[str, object] = {
-            "institution": creditors.get(action["creditor_id"], ("", "CN"))[0],
-            "agent_no": agents.get(action["agent_id"], "system")
-            if action["agent_id"]
-            else "system",
-            "amount": format_minor(action["balance"] or 0),
-            "dpd": action["dpd"],
-            "due_date": as_of.isoformat(),
-            "hotline": hotline,
-            "agency": agency_names.get(action["agency_id"], "") if action["agency_id"] else "",
-        }
+        values = _values(action, as_of, hotline)
         if channel == "legal":
             counts.legal_referrals += 1
             writer.action(action, "queued", [])
@@ -497,18 +452,17 @@ def plan_day(
             counts.reasons["no-contact-point"] += 1
             writer.action(action, "no_contact_point", [])
             continue
-        rendered = render(action["template"], values) if channel != "call" else ("", "")
-        if rendered is None:
+        text = _text(texts, action, values, as_of, hotline, demo=demo_letters)
+        if text is None:
             counts.blocked += 1
             counts.reasons["no-template"] += 1
             writer.action(action, "no_template", [])
             continue
-        subject, body = rendered
         when = action["_retry_at"] or _utc(at)
         verdict = decided.get(action["_row"])
         if verdict is None:  # the scalar path: a person's contact would take the same one
             decision, next_allowed_at, rule_ids, attempt_id = _propose_one(
-                session, action, channel, when, body
+                session, action, channel, when, text.body
             )
         else:
             decision, next_allowed_at, rule_ids = verdict
@@ -523,7 +477,7 @@ def plan_day(
             if channel == "letter":
                 counts.letters += 1
             counts.sent += 1
-            writer.message(action, subject, body, when, values, attempt_id, rule_ids)
+            writer.message(action, text, when, attempt_id, rule_ids)
         elif decision == "deferred":
             counts.deferred += 1
             writer.deferred(action, channel, next_allowed_at, attempt_id, rule_ids)
@@ -532,6 +486,201 @@ def plan_day(
             writer.blocked(action, channel, attempt_id, rule_ids)
     writer.flush()
     return counts
+
+
+def plan_outsourcing_notices(
+    session: Session, as_of: date, at: datetime, texts: Texts, *, hotline: str = "95588"
+) -> int:
+    """The lender tells each debtor whose case went to an agency, before the agency may contact
+    them (C6 art. 41): one SMS from the lender per case and agency, through the guard, staged
+    like any message; returns how many were staged. A case whose notice the guard stopped is
+    tried again the next day."""
+    zone = at.tzinfo
+    assert isinstance(zone, ZoneInfo)
+    told = select(ContactAttempt.case_id).where(
+        ContactAttempt.purpose == "outsourcing_notice", ContactAttempt.executed.is_(True)
+    )
+    rows = session.execute(
+        select(
+            Case.id,
+            Case.debtor_id,
+            Case.creditor_id,
+            Case.agency_id,
+            Case.agent_id,
+            func.min(Account.id),
+        )
+        .join(Account, Account.case_id == Case.id)
+        .where(
+            Case.agency_id.is_not(None),
+            Case.id.not_in(told),
+            Case.state.not_in(CLOSED_CASE_STATES),
+        )
+        .group_by(Case.id, Case.debtor_id, Case.creditor_id, Case.agency_id, Case.agent_id)
+    ).all()
+    if not rows:
+        return 0
+    cases = _frame(
+        rows,
+        {
+            "case_id": pl.Int64(),
+            "debtor_id": pl.Int64(),
+            "creditor_id": pl.Int64(),
+            "agency_id": pl.Int64(),
+            "agent_id": pl.Int64(),
+            "account_id": pl.Int64(),
+        },
+    ).with_columns(
+        pl.lit("sms").alias("channel"),
+        pl.lit("mobile").alias("point_kind"),
+        pl.lit("SMS-OUTSOURCING-NOTICE").alias("template"),
+        pl.lit("outsourcing_notice").alias("purpose"),
+        pl.lit(None, dtype=pl.Int64()).alias("dpd"),
+        pl.lit(None, dtype=pl.Int64()).alias("balance"),
+        pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("_retry_at"),
+    )
+    notices = (
+        cases.join(_contact_points(session), on=["debtor_id", "point_kind"], how="inner")
+        .sort("case_id")
+        .with_row_index("_row")
+    )
+    notices = _with_context(session, notices).with_columns(pl.lit("lender").alias("caller"))
+    decided = _decide(session, notices, at)
+    writer = _Writer(session, None, as_of, at, zone)
+    staged = 0
+    for notice in notices.iter_rows(named=True):
+        values = _values(notice, as_of, hotline)
+        values["agent_no"] = "system"
+        text = texts("SMS-OUTSOURCING-NOTICE", values, notice["jurisdiction"], notice["language"])
+        if text is None:
+            continue
+        verdict = decided.get(notice["_row"])
+        if verdict is None:
+            decision, _, _, attempt_id = _propose_one(session, notice, "sms", _utc(at), text.body)
+            if decision == "allowed":
+                writer.message(notice, text, _utc(at), attempt_id, [], log_action=False)
+                staged += 1
+            continue
+        decision, next_allowed_at, rule_ids = verdict
+        if decision == "allowed":
+            writer.message(notice, text, _utc(at), None, rule_ids, log_action=False)
+            staged += 1
+        else:
+            writer.stopped(notice, decision, rule_ids, next_allowed_at)
+    writer.flush()
+    return staged
+
+
+def _with_context(session: Session, actions: pl.DataFrame) -> pl.DataFrame:
+    """Add what the guard and the texts need: jurisdiction, caller, the debtor's zone and
+    language, the institution and agency names, the agent's number, the name token."""
+    creditors = session.execute(select(Creditor.id, Creditor.name, Creditor.jurisdiction)).all()
+    names = {row[0]: row[1] for row in creditors}
+    jurisdictions = {row[0]: row[2] or "CN" for row in creditors}
+    agencies = session.execute(select(Agency.id, Agency.code, Agency.name)).all()
+    agents = dict(session.execute(select(User.id, User.username)).all())
+    debtors = _frame(
+        session.execute(
+            select(
+                Debtor.id, Debtor.timezone, Debtor.language, Debtor.name_enc, Debtor.name_masked
+            ).where(Debtor.id.in_(_ids(actions, "debtor_id")))
+        ).all(),
+        {
+            "debtor_id": pl.Int64(),
+            "timezone": pl.String(),
+            "language": pl.String(),
+            "name_token": pl.String(),
+            "name_masked": pl.String(),
+        },
+    )
+    with_events = session.scalars(
+        select(DebtorEvent.debtor_id)
+        .where(DebtorEvent.debtor_id.in_(_ids(actions, "debtor_id")))
+        .distinct()
+    ).all()
+    agency_code = {row[0]: row[1] for row in agencies}
+    agency_name = {row[0]: row[2] for row in agencies}
+    return actions.join(debtors, on="debtor_id", how="left").with_columns(
+        pl.col("creditor_id")
+        .replace_strict(jurisdictions, default="CN", return_dtype=pl.String())
+        .alias("jurisdiction"),
+        pl.col("creditor_id")
+        .replace_strict(names, default="", return_dtype=pl.String())
+        .alias("institution"),
+        pl.when(pl.col("agency_id").is_null())
+        .then(pl.lit("lender"))
+        .otherwise(
+            pl.format(
+                "agency:{}",
+                pl.col("agency_id").replace_strict(
+                    agency_code, default="", return_dtype=pl.String()
+                ),
+            )
+        )
+        .alias("caller"),
+        pl.col("agency_id")
+        .replace_strict(agency_name, default="", return_dtype=pl.String())
+        .fill_null("")
+        .alias("agency_name"),
+        pl.col("agent_id")
+        .replace_strict(agents, default="system", return_dtype=pl.String())
+        .fill_null("system")
+        .alias("agent_no"),
+        pl.col("language").fill_null("zh"),
+        pl.col("debtor_id").is_in(list(with_events)).alias("_has_events"),
+    )
+
+
+_NO_VERDICTS: dict[str, pl.DataType] = {
+    "_row": pl.UInt32(),
+    "decision": pl.String(),
+    "next_allowed_at": pl.Datetime("us", "UTC"),
+    "rule_ids": pl.List(pl.String()),
+}
+
+
+def _decide(
+    session: Session, actions: pl.DataFrame, at: datetime
+) -> dict[int, tuple[str, datetime | None, list[str]]]:
+    """Verdicts by the batch guard for the proposals it can decide exactly (CN creditors,
+    debtors without stored consents or opt-outs); the rest are left to the scalar path."""
+    bulk = actions.filter(
+        pl.col("channel").is_in([*MESSAGE_CHANNELS, "call"])
+        & pl.col("point_id").is_not_null()
+        & (pl.col("jurisdiction") == "CN")
+        & ~pl.col("_has_events")
+    )
+    verdicts = _verdicts(session, bulk, at) if bulk.height else pl.DataFrame(schema=_NO_VERDICTS)
+    return {row[0]: (row[1], row[2], row[3]) for row in verdicts.iter_rows()}
+
+
+def _values(action: dict[str, Any], as_of: date, hotline: str) -> dict[str, object]:
+    """The template variables of :data:`huikuan.messaging.service.VARIABLES` for an action."""
+    return {
+        "institution": action["institution"],
+        "agent_no": action["agent_no"],
+        "amount": int(action["balance"] or 0),
+        "dpd": int(action["dpd"] or 0),
+        "due_date": as_of,
+        "hotline": hotline,
+        "agency": action["agency_name"],
+    }
+
+
+def _text(
+    texts: Texts,
+    action: dict[str, Any],
+    values: dict[str, object],
+    as_of: date,
+    hotline: str,
+    *,
+    demo: bool,
+) -> Text | None:
+    channel = action["channel"]
+    if channel == "call":
+        return Text("", "", 0)
+    if channel == "letter":
+        return letter_text_for(action, as_of, hotline, demo=demo)
+    return texts(action["template"], values, action["jurisdiction"], action["language"])
 
 
 def _ids(frame: pl.DataFrame, column: str) -> list[int]:
@@ -550,8 +699,9 @@ def _propose_one(
             channel=GUARD_CHANNELS[channel],
             contact_point_id=action["point_id"],
             content=body or None,
-            purpose="collection",
+            purpose=action.get("purpose") or "collection",
             call_type="agent" if channel == "call" else None,
+            caller="lender" if action.get("purpose") == "outsourcing_notice" else None,
         ),
         outcome="sent" if channel == "sms" else None,
     )
@@ -568,7 +718,12 @@ class _Writer:
     """Collects the day's rows and writes them in bulk, ids reserved up front."""
 
     def __init__(
-        self, session: Session, strategy: Strategy, as_of: date, at: datetime, zone: ZoneInfo
+        self,
+        session: Session,
+        strategy: Strategy | None,
+        as_of: date,
+        at: datetime,
+        zone: ZoneInfo,
     ) -> None:
         self.session = session
         self.strategy = strategy
@@ -582,8 +737,11 @@ class _Writer:
         self.retried: list[int] = []
 
     def _key(self, action: dict[str, Any]) -> str:
+        if action.get("purpose") == "outsourcing_notice":
+            return f"OUTSOURCING-NOTICE:{action['case_id']}:{action['agency_id']}"
         if action["_retry_key"]:
             return f"{action['_retry_key']}@{self.as_of:%Y%m%d}"
+        assert self.strategy is not None
         return f"{self.strategy.code}:{action['case_id']}:{self.as_of:%Y%m%d}:{action['channel']}"
 
     def action(
@@ -594,8 +752,10 @@ class _Writer:
         *,
         attempt_id: int | None = None,
         retry_at: datetime | None = None,
+        template_version: int | None = None,
     ) -> str:
         key = self._key(action)
+        assert self.strategy is not None
         if action["_retry_of"] is not None:
             self.retried.append(action["_retry_of"])
         self.actions.append(
@@ -612,7 +772,7 @@ class _Writer:
                 "step": action["step"],
                 "channel": action["channel"],
                 "template": action["template"],
-                "template_version": None,
+                "template_version": template_version,
                 "priority": action["priority"],
                 "reason": action["reason"],
                 "status": status,
@@ -645,7 +805,7 @@ class _Writer:
                 "party": "consumer",
                 "caller": action["caller"],
                 "call_type": None,
-                "purpose": "collection",
+                "purpose": action.get("purpose") or "collection",
                 "outcome": "sent" if decision == "allowed" and action["channel"] == "sms" else None,
                 "content": content,
                 "executed": decision == "allowed",
@@ -660,16 +820,25 @@ class _Writer:
     def message(
         self,
         action: dict[str, Any],
-        subject: str,
-        body: str,
+        text: Text,
         when: datetime,
-        values: dict[str, object],
         attempt_id: int | None,
         rule_ids: Sequence[str],
+        *,
+        log_action: bool = True,
     ) -> None:
         if attempt_id is None:
-            attempt_id = self._attempt(action, when, "allowed", rule_ids, content=body)
-        key = self.action(action, "staged", rule_ids, attempt_id=attempt_id)
+            attempt_id = self._attempt(action, when, "allowed", rule_ids, content=text.body)
+        if log_action:
+            key = self.action(
+                action,
+                "staged",
+                rule_ids,
+                attempt_id=attempt_id,
+                template_version=text.version or None,
+            )
+        else:
+            key = self._key(action)
         local_day = when.astimezone(self.zone).date()
         self.messages.append(
             NewMessage(
@@ -677,15 +846,15 @@ class _Writer:
                 channel=action["channel"],
                 sender=SENDER,
                 recipient=action["recipient"],
-                subject=subject,
-                body=body,
+                subject=text.subject,
+                body=text.body,
                 not_before=when,
                 expires_at=datetime.combine(local_day, SEND_UNTIL, tzinfo=self.zone),
                 case_id=action["case_id"],
                 contact_attempt_id=attempt_id,
                 contact_point_id=action["point_id"],
                 template_code=action["template"],
-                template_params={name: str(value) for name, value in values.items()},
+                template_params=text.params,
             )
         )
 
@@ -733,6 +902,16 @@ class _Writer:
         if attempt_id is None and channel != "call":
             attempt_id = self._attempt(action, self.at, "blocked", rule_ids)
         self.action(action, "blocked", rule_ids, attempt_id=attempt_id)
+
+    def stopped(
+        self,
+        action: dict[str, Any],
+        decision: str,
+        rule_ids: Sequence[str],
+        next_allowed_at: datetime | None,
+    ) -> None:
+        """A contact the guard stopped that belongs to no strategy action (a notice)."""
+        self._attempt(action, self.at, decision, rule_ids, next_allowed_at=next_allowed_at)
 
     def flush(self) -> None:
         session = self.session

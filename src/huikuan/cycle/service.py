@@ -9,22 +9,16 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 
 from huikuan.access.policy import Principal
-from huikuan.accounts.models import ContactPoint
 from huikuan.assignment.engine import AllocationRules
 from huikuan.assignment.service import allocate_cases
-from huikuan.cases.models import Case
-from huikuan.compliance.models import ContactAttempt
-from huikuan.compliance.service import ProposedContact, propose_contact
 from huikuan.cycle.models import DayCycle
-from huikuan.cycle.planning import plan_day
-from huikuan.cycle.templates import render
+from huikuan.cycle.planning import plan_day, plan_outsourcing_notices
+from huikuan.cycle.templates import StoredTexts, ensure_default_templates
 from huikuan.db.engine import transaction
-from huikuan.dispatch.outbox import NewMessage, stage
 from huikuan.nightly.service import close_through
-from huikuan.org.models import Agency, Creditor, Role
+from huikuan.org.models import Role
 from huikuan.payments.models import Payment
 from huikuan.strategy.document import Strategy
 
@@ -93,12 +87,18 @@ def run_day(
     strategy: Strategy,
     rules: AllocationRules,
     send_zone: str = "Asia/Shanghai",
+    demo_letters: bool = False,
 ) -> DayCycleReport:
-    """Run the day once; a second call for the same date returns the stored figures."""
+    """Run the day once; a second call for the same date returns the stored figures.
+
+    ``demo_letters``: letters are demo specimens (marked 样本 / SPECIMEN), and lawyer letters
+    use the specimen law firm; never set it for a real portfolio.
+    """
     with transaction(engine) as session:
         stored = session.get(DayCycle, as_of)
         if stored is not None:
             return _stored(stored)
+        ensure_default_templates(session, datetime.combine(as_of, clock_time(0), tzinfo=UTC))
     report = DayCycleReport(business_date=as_of)
 
     def timed(name: str, started: float) -> None:
@@ -133,7 +133,7 @@ def run_day(
     timed("outsourcing_notice", started)
 
     started = time.perf_counter()
-    _plan(engine, report, strategy, as_of, at)
+    _plan(engine, report, strategy, as_of, at, demo_letters)
     timed("plan", started)
 
     with transaction(engine) as session:
@@ -150,125 +150,22 @@ def run_day(
 NOTICE_HOUR = clock_time(9, 0)
 
 
-def _own_contact_point(session: Session, debtor_id: int, kind: str) -> ContactPoint | None:
-    """The debtor's own, still valid contact point of ``kind`` (mobile, email …)."""
-    return session.scalars(
-        select(ContactPoint)
-        .where(
-            ContactPoint.debtor_id == debtor_id,
-            ContactPoint.owner_type == "self",
-            ContactPoint.kind == kind,
-            ContactPoint.status != "invalid",
-        )
-        .order_by(ContactPoint.id)
-    ).first()
-
-
-def _stage_allowed(
-    session: Session,
-    *,
-    send_key: str,
-    channel: str,
-    point: ContactPoint,
-    subject: str,
-    body: str,
-    not_before: datetime,
-    expires_at: datetime | None,
-    case_id: int,
-    attempt_id: int,
-    template_code: str,
-    template_params: dict[str, str],
-) -> None:
-    """Put a message the guard allowed into the outbox (recipient kept encrypted)."""
-    stage(
-        session,
-        [
-            NewMessage(
-                send_key=send_key,
-                channel=channel,
-                sender="collections",
-                recipient=point.value_enc,
-                subject=subject,
-                body=body,
-                not_before=not_before,
-                expires_at=expires_at,
-                case_id=case_id,
-                contact_attempt_id=attempt_id,
-                contact_point_id=point.id,
-                template_code=template_code,
-                template_params=template_params,
-            )
-        ],
-        now=not_before,
-    )
-
-
 def _outsourcing_notices(engine: Engine, as_of: date, at: datetime) -> int:
-    """The lender tells each debtor whose case went to an agency, before the agency may contact
-    them (C6 art. 41): an SMS from the lender, through the guard, staged like any message."""
-    sent = 0
     notice_at = datetime.combine(as_of, NOTICE_HOUR, tzinfo=at.tzinfo)
     with transaction(engine) as session:
-        told = select(ContactAttempt.case_id).where(
-            ContactAttempt.purpose == "outsourcing_notice", ContactAttempt.executed.is_(True)
-        )
-        waiting = session.scalars(
-            select(Case).where(Case.agency_id.is_not(None), Case.id.not_in(told))
-        ).all()
-        for case in waiting:
-            point = _own_contact_point(session, case.debtor_id, "mobile")
-            if point is None:
-                continue
-            creditor = session.get(Creditor, case.creditor_id)
-            agency = session.get(Agency, case.agency_id)
-            values = {
-                "institution": creditor.name if creditor else "",
-                "agency": agency.name if agency else "",
-                "hotline": "95588",
-                "agent_no": "system",
-            }
-            rendered = render("SMS-OUTSOURCING-NOTICE", dict(values))
-            assert rendered is not None
-            subject, body = rendered
-            proposal = propose_contact(
-                session,
-                SYSTEM,
-                case.id,
-                ProposedContact(
-                    at=notice_at,
-                    channel="sms",
-                    contact_point_id=point.id,
-                    content=body,
-                    purpose="outsourcing_notice",
-                    caller="lender",
-                ),
-                outcome="sent",
-            )
-            if not proposal.verdict.allowed:
-                continue
-            _stage_allowed(
-                session,
-                send_key=f"OUTSOURCING-NOTICE:{case.id}:{case.agency_id}",
-                channel="sms",
-                point=point,
-                subject=subject,
-                body=body,
-                not_before=notice_at,
-                expires_at=None,
-                case_id=case.id,
-                attempt_id=proposal.attempt_id,
-                template_code="SMS-OUTSOURCING-NOTICE",
-                template_params=values,
-            )
-            sent += 1
-    return sent
+        return plan_outsourcing_notices(session, as_of, notice_at, StoredTexts(session))
 
 
 def _plan(
-    engine: Engine, report: DayCycleReport, strategy: Strategy, as_of: date, at: datetime
+    engine: Engine,
+    report: DayCycleReport,
+    strategy: Strategy,
+    as_of: date,
+    at: datetime,
+    demo: bool,
 ) -> None:
     with transaction(engine) as session:
-        counts = plan_day(session, strategy, as_of, at, render)
+        counts = plan_day(session, strategy, as_of, at, StoredTexts(session), demo_letters=demo)
     report.planned = counts.planned
     report.sent = counts.sent
     report.deferred = counts.deferred

@@ -11,9 +11,11 @@ from huikuan.cycle import models as cycle_models
 from huikuan.db.base import Base
 from huikuan.dispatch import models as dispatch_models
 from huikuan.imports import models as imports_models
+from huikuan.messaging import models as messaging_models
 from huikuan.nightly import models as nightly_models
 from huikuan.org import models as org_models
 from huikuan.payments import models as payments_models
+from huikuan.web import models as web_models
 
 __all__ = [
     "Base",
@@ -25,8 +27,10 @@ __all__ = [
     "cycle_models",
     "dispatch_models",
     "imports_models",
+    "messaging_models",
     "nightly_models",
     "org_models",
     "payments_models",
+    "web_models",
 ]
 metadata = Base.metadata

@@ -142,7 +142,7 @@ def load_demo(
             _record_receipts(engine, day, seed)
         if offset > days - FULL_CYCLE_DAYS:
             # The last days run the whole cycle: strategy, guard and outbox included.
-            cycles.append(run_day(engine, day, strategy=strategy, rules=rules))
+            cycles.append(run_day(engine, day, strategy=strategy, rules=rules, demo_letters=True))
             closes.append(close_through(engine, day))
         else:
             closes.append(close_through(engine, day))

@@ -55,6 +55,17 @@ class TemporaryFailure(DispatchError):  # noqa: N818 - the name the domain uses
 class PermanentFailure(DispatchError):  # noqa: N818
     """Never retry: the address is invalid or the provider rejects the message for good."""
 
+    # Whether the failure shows the address is bad (the contact point is then marked invalid,
+    # feeding 失联 detection); a subclass for our own set-up errors says False.
+    contact_point_at_fault: bool = True
+
+
+class ConfigurationFailure(PermanentFailure):
+    """Never retry, but the fault is ours (credentials, sign name, an unmapped template, a letter
+    missing an element), not the address's: the contact point stays valid."""
+
+    contact_point_at_fault = False
+
 
 class Channel(Protocol):
     def send(self, message: OutboundMessage) -> SendResult: ...

@@ -225,8 +225,18 @@ def _deliver(
     try:
         result = channel.send(outbound)
     except PermanentFailure as error:
+        # A failure of our own set-up (credentials, an unmapped template, a letter missing an
+        # element) says nothing about the address: the contact point stays valid.
+        at_fault = getattr(error, "contact_point_at_fault", True)
         with transaction(engine) as session:
-            outbox.mark_failed(session, message, worker_id, str(error), now())
+            outbox.mark_failed(
+                session,
+                message,
+                worker_id,
+                str(error),
+                now(),
+                invalidate_contact_point=at_fault,
+            )
         stats.failed += 1
         log.info("message %s failed permanently: %s", message.id, error)
         return

@@ -75,3 +75,5 @@ class User(Base):
     capacity_count: Mapped[int | None]
     capacity_amount: Mapped[int | None] = mapped_column(BigInteger)
     languages: Mapped[str] = mapped_column(String(40), default="zh")
+    # argon2 hash (PHC string) for signing in to the web app; null: this user cannot sign in.
+    password_hash: Mapped[str | None] = mapped_column(String(255))

@@ -1,0 +1,104 @@
+"""Running the web app: settings → engine and cipher → app → uvicorn on 127.0.0.1.
+
+Data flow: :func:`serve` reads :class:`~huikuan.settings.Settings`, refuses to start on a
+database whose schema is not the latest (``huikuan db upgrade`` first), builds the field cipher
+the same way the CLI does, takes the cookie-signing key from ``HUIKUAN_SECRET_KEY`` (or, for
+development only, a key file under ``var/``), optionally gives the demo users their passwords
+and prints them, and hands the app to uvicorn. ``app`` is a Typer app with the ``serve``
+command for the main CLI to mount.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from huikuan.db.engine import make_engine, transaction
+from huikuan.db.migrate import current_revision, head_revision
+from huikuan.logs import configure_logging, get_logger
+from huikuan.security.keystore import cipher_from_settings
+from huikuan.settings import Settings, get_settings
+from huikuan.web.app import create_app
+from huikuan.web.demo_users import seed_demo_users
+
+SECRET_ENV = "HUIKUAN_SECRET_KEY"
+DEV_SECRET_FILE = Path("var/dev-web-secret")
+
+log = get_logger("huikuan.web")
+app = typer.Typer(help="The staff web app (工作台).", no_args_is_help=True)
+
+
+class SchemaNotCurrentError(RuntimeError):
+    """The database is not at the latest migration."""
+
+
+def secret_key(path: Path = DEV_SECRET_FILE) -> str:
+    """The cookie-signing key: the environment's, else a development key kept in ``path``."""
+    configured = os.environ.get(SECRET_ENV)
+    if configured:
+        return configured
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    log.warning("development_web_secret_created", path=str(path))
+    return key
+
+
+def build_app(settings: Settings, *, demo_users: bool = False) -> tuple[FastAPI, list[str]]:
+    """The app for ``settings`` and, with ``demo_users``, the sign-in lines to print."""
+    engine = make_engine(settings.database_url)
+    current, head = current_revision(engine), head_revision(engine)
+    if current != head:
+        raise SchemaNotCurrentError(
+            f"the database schema is at {current or 'nothing'}, the latest is {head}: "
+            "run `huikuan db upgrade` first"
+        )
+    lines: list[str] = []
+    if demo_users:
+        with transaction(engine) as session:
+            seeded = seed_demo_users(session)
+        lines = [f"  {role:<16} {username} / {password}" for username, role, password in seeded]
+    web = create_app(engine, cipher_from_settings(settings), secret_key=secret_key())
+    return web, lines
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, *, demo_users: bool = False) -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    web, lines = build_app(settings, demo_users=demo_users)
+    if lines:
+        print("Demo sign-ins (role, username / password):")
+        print("\n".join(lines))
+    print(f"Huikuan workbench: http://{host}:{port}/")
+    uvicorn.run(web, host=host, port=port, proxy_headers=False, server_header=False)
+
+
+@app.callback()
+def main() -> None:
+    """The staff web app (工作台)."""
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo_users: Annotated[
+        bool, typer.Option("--demo-users", help="Give each role's demo user its demo password.")
+    ] = False,
+) -> None:
+    """Serve the staff web app (工作台) until interrupted."""
+    try:
+        serve(host, port, demo_users=demo_users)
+    except SchemaNotCurrentError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc

@@ -1,0 +1,1 @@
+"""Letters: PDF rendering, required elements, the spooling channel."""
