@@ -1,36 +1,28 @@
-"""Imports every domain's tables so ``Base.metadata`` is complete (migrations, tests)."""
+"""Imports every domain's tables so ``Base.metadata`` is complete (migrations, tests).
+
+Each business domain keeps its tables in ``huikuan.<domain>.models`` (or a ``models`` module in
+a sub-package); they are found here by walking the package, so a new domain needs no edit.
+"""
 
 from __future__ import annotations
 
-from huikuan.accounts import models as accounts_models
-from huikuan.audit import models as audit_models
-from huikuan.calls import models as calls_models
-from huikuan.cases import models as cases_models
-from huikuan.compliance import models as compliance_models
-from huikuan.cycle import models as cycle_models
-from huikuan.db.base import Base
-from huikuan.dispatch import models as dispatch_models
-from huikuan.imports import models as imports_models
-from huikuan.messaging import models as messaging_models
-from huikuan.nightly import models as nightly_models
-from huikuan.org import models as org_models
-from huikuan.payments import models as payments_models
-from huikuan.web import models as web_models
+import importlib
+import pkgutil
+from types import ModuleType
 
-__all__ = [
-    "Base",
-    "accounts_models",
-    "audit_models",
-    "calls_models",
-    "cases_models",
-    "compliance_models",
-    "cycle_models",
-    "dispatch_models",
-    "imports_models",
-    "messaging_models",
-    "nightly_models",
-    "org_models",
-    "payments_models",
-    "web_models",
-]
+import huikuan
+from huikuan.db.base import Base
+
+
+def _model_modules() -> tuple[ModuleType, ...]:
+    found = []
+    for info in pkgutil.walk_packages(huikuan.__path__, prefix="huikuan."):
+        if info.name.rsplit(".", 1)[-1] == "models" and ".migrations" not in info.name:
+            found.append(importlib.import_module(info.name))
+    return tuple(found)
+
+
+MODEL_MODULES = _model_modules()
 metadata = Base.metadata
+
+__all__ = ["MODEL_MODULES", "Base", "metadata"]

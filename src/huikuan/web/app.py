@@ -40,7 +40,7 @@ from starlette.responses import Response
 from huikuan.access.policy import AccessDeniedError
 from huikuan.logs import get_logger
 from huikuan.security.crypto import FieldCipher
-from huikuan.web import api, auth, pages
+from huikuan.web import api, areas, auth, pages
 from huikuan.web.auth import (
     DEFAULT_THROTTLE,
     SESSION_COOKIE,
@@ -127,6 +127,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    for area in areas.modules():
+        app.include_router(area.router)
     _add_operational_routes(app, engine, metrics)
     _add_error_handlers(app)
 

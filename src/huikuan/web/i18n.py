@@ -14,7 +14,8 @@ dicts convert one-to-one to ``.po`` files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from functools import cached_property
 from types import MappingProxyType
 
 DEFAULT_LANGUAGE = "zh"
@@ -223,9 +224,36 @@ _EN: dict[str, str] = {
     "state.written_off": "Written off",
 }
 
-CATALOGUES: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {"zh": MappingProxyType(_ZH), "en": MappingProxyType(_EN)}
-)
+
+def _with_areas(base: dict[str, str], language: str) -> Mapping[str, str]:
+    """The core catalogue plus every workbench area's entries (:mod:`huikuan.web.areas`)."""
+    from huikuan.web.areas import catalogue
+
+    extra = catalogue(language)
+    clash = set(extra) & set(base)
+    if clash:
+        raise ValueError(f"area catalogue keys clash with the core catalogue: {sorted(clash)}")
+    return MappingProxyType(base | extra)
+
+
+class _Catalogues(Mapping[str, Mapping[str, str]]):
+    """Built on first use: area modules import this module, so they cannot be read at import."""
+
+    @cached_property
+    def _built(self) -> dict[str, Mapping[str, str]]:
+        return {"zh": _with_areas(_ZH, "zh"), "en": _with_areas(_EN, "en")}
+
+    def __getitem__(self, language: str) -> Mapping[str, str]:
+        return self._built[language]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built)
+
+    def __len__(self) -> int:
+        return len(self._built)
+
+
+CATALOGUES: Mapping[str, Mapping[str, str]] = _Catalogues()
 
 # The <html lang> value of each language.
 HTML_LANG: Mapping[str, str] = MappingProxyType({"zh": "zh-CN", "en": "en"})

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from huikuan.org.models import Role
+from huikuan.web import areas
 from huikuan.web.auth import CurrentPrincipal, safe_next
 from huikuan.web.deps import CaseId, Cipher, Config, DbSession
 from huikuan.web.i18n import LANGUAGE_COOKIE, LANGUAGES
@@ -45,7 +46,8 @@ def _is_htmx(request: Request) -> bool:
 
 @router.get("/")
 def index(principal: CurrentPrincipal) -> Response:
-    return RedirectResponse(ROLE_HOME.get(principal.role, "/home"), status_code=303)
+    home = {**ROLE_HOME, **areas.homes()}
+    return RedirectResponse(home.get(principal.role, "/home"), status_code=303)
 
 
 @router.get("/home")

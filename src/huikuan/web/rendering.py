@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from huikuan.core.money import format_minor
+from huikuan.web import areas
 from huikuan.web.deps import BUSINESS_TZ
 from huikuan.web.i18n import DEFAULT_LANGUAGE, HTML_LANG, LANGUAGES, translate
 
@@ -67,6 +68,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "principal": getattr(request.state, "principal", None),
         "csrf_token": web.csrf if web is not None else "",
         "path": request.url.path,
+        "nav_items": areas.nav_items(),
     }
 
 
