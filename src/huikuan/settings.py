@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     # in the template's order).
     sms_templates: dict[str, str | list[str]] = Field(default_factory=dict)
     sms_timeout: float = 10.0
+    # Provider pushes (huikuan.web.areas.hooks): the shared secret every non-Twilio push must
+    # carry as ``?token=`` (Twilio's are signed with the auth token instead), and the public
+    # base URL the provider calls (``https://collect.example.com``) when a proxy sits in front,
+    # since Twilio signs the URL it called.
+    sms_webhook_token: str | None = None
+    sms_webhook_base_url: str | None = None
 
     # Letters: the worker writes each letter's PDF here for the print-and-mail house.
     letter_spool_dir: Path = Path("var/letters")

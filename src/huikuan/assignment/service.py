@@ -31,6 +31,7 @@ from huikuan.audit.service import record
 from huikuan.cases.models import Assignment, Case, Placement
 from huikuan.cases.service import move_cases_bulk
 from huikuan.core.lifecycle import CaseState, Reason
+from huikuan.db.bulk import insert_rows, reserve_ids, sync_id_sequence, update_rows
 from huikuan.db.engine import transaction
 from huikuan.org.models import Agency, Creditor, Role, Team, User
 
@@ -245,32 +246,45 @@ def _persist(
             .where(Assignment.case_id.in_(touched), Assignment.ended_on.is_(None))
             .values(ended_on=as_of)
         )
+    # One executemany UPDATE and one bulk insert, not a statement per case: the first day of a
+    # large portfolio assigns every case at once.
+    case_updates: list[dict[str, object]] = []
+    history: list[dict[str, object]] = []
     for row in moved.iter_rows(named=True):
         team_id = teams[row["team_code"]]
         agency_id = agencies.get(row["agency_code"]) if row["agency_code"] else None
-        session.execute(
-            update(Case)
-            .where(Case.id == row["case_id"])
-            .values(agent_id=row["agent_id"], team_id=team_id, agency_id=agency_id)
+        case_updates.append(
+            {
+                "key": row["case_id"],
+                "agent_id": row["agent_id"],
+                "team_id": team_id,
+                "agency_id": agency_id,
+            }
         )
-        session.add(
-            Assignment(
-                case_id=row["case_id"],
-                agent_id=row["agent_id"],
-                team_id=team_id,
-                agency_id=agency_id,
-                rule_code=row["rule_code"],
-                reason=row["reason"],
-                actor=actor,
-                assigned_on=as_of,
-            )
+        history.append(
+            {
+                "case_id": row["case_id"],
+                "agent_id": row["agent_id"],
+                "team_id": team_id,
+                "agency_id": agency_id,
+                "rule_code": row["rule_code"],
+                "reason": row["reason"],
+                "actor": actor,
+                "assigned_on": as_of,
+                "ended_on": None,
+            }
         )
-    for case_id in released.get_column("case_id").to_list():
-        session.execute(
-            update(Case)
-            .where(Case.id == case_id)
-            .values(agent_id=None, team_id=None, agency_id=None)
+    case_updates.extend(
+        {"key": case_id, "agent_id": None, "team_id": None, "agency_id": None}
+        for case_id in released.get_column("case_id").to_list()
+    )
+    update_rows(session, Case, case_updates)
+    if history:
+        ids = reserve_ids(session, Assignment, len(history))
+        insert_rows(
+            session, Assignment, ({"id": i, **row} for i, row in zip(ids, history, strict=True))
         )
+        sync_id_sequence(session, Assignment)
     new_cases = [
         case_id
         for case_id in moved.get_column("case_id").to_list()

@@ -8,7 +8,8 @@ Data flow of a browser request:
    bad signature, an idle session or one past its absolute lifetime reads as no session.
 2. :func:`verify_csrf` (an app-wide dependency) refuses every unsafe method whose
    ``X-CSRF-Token`` header or ``csrf_token`` form field does not match the session's token;
-   requests with a bearer token carry no ambient credential and skip it.
+   requests with a bearer token carry no ambient credential and skip it, as do the provider
+   webhooks under :data:`CSRF_EXEMPT_PREFIXES` (they check the provider's signature instead).
 3. :func:`current_principal` turns the session's username (or a bearer token, through the
    :data:`BearerAuthenticator` hook the creditor API will plug in) into an
    :class:`~huikuan.access.policy.Principal`; :func:`require_roles` narrows by role.
@@ -49,6 +50,9 @@ SESSION_COOKIE = "huikuan_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Paths that servers (SMS providers) call: no browser session, so no ambient credential to
+# protect; each route there authenticates the caller itself (signature or shared secret).
+CSRF_EXEMPT_PREFIXES: tuple[str, ...] = ("/hooks/",)
 
 BearerAuthenticator = Callable[[Session, str], Principal | None]
 """Hook for token-based API clients (the creditor API): the principal a bearer token stands
@@ -299,6 +303,8 @@ def bearer_token(request: Request) -> str | None:
 async def verify_csrf(request: Request) -> None:
     """App-wide: unsafe methods need the session's CSRF token (header or form field)."""
     if request.method in SAFE_METHODS or bearer_token(request) is not None:
+        return
+    if request.url.path.startswith(CSRF_EXEMPT_PREFIXES):
         return
     web = session_of(request)
     supplied = request.headers.get(CSRF_HEADER)

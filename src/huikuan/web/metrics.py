@@ -4,13 +4,16 @@ Data flow: the app's middleware calls :meth:`WebMetrics.observe` once per reques
 route *template* (``/cases/{case_id}``, never the concrete path, so the number of series stays
 bounded and no identifier lands in a label) → ``/metrics`` renders the app's own registry, and
 at that moment :class:`OutboxCollector` counts outbox messages by status and the age of the
-oldest message that is due but not sent (the outbox lag).
+oldest message that is due but not sent (the outbox lag), and :class:`CallTaskCollector`
+counts open call tasks by due day (one grouped query over the ``ix_call_tasks_queue`` index).
+Each collector answers from its own short connection; a database that does not answer leaves
+its series out rather than failing the scrape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -18,7 +21,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from huikuan.calls.models import CallTask, CallTaskStatus
 from huikuan.dispatch.models import MessageStatus, OutboxMessage
+from huikuan.web.deps import BUSINESS_TZ
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -72,6 +77,61 @@ class OutboxCollector(Collector):
         yield lag
 
 
+CALL_TASK_DAYS_AHEAD = 6
+"""Open call tasks are labelled by due day relative to today's business date: ``overdue``,
+``d0`` (today) … ``d6``, ``later``. Relative labels keep the number of series fixed (a date
+label would start a new series every day)."""
+
+
+def due_label(due_on: date, today: date) -> str:
+    """
+    >>> today = date(2026, 11, 20)
+    >>> [due_label(date(2026, 11, d), today) for d in (19, 20, 26, 27)]
+    ['overdue', 'd0', 'd6', 'later']
+    """
+    ahead = (due_on - today).days
+    if ahead < 0:
+        return "overdue"
+    return f"d{ahead}" if ahead <= CALL_TASK_DAYS_AHEAD else "later"
+
+
+def _due_labels() -> list[str]:
+    return ["overdue", *(f"d{day}" for day in range(CALL_TASK_DAYS_AHEAD + 1)), "later"]
+
+
+class CallTaskCollector(Collector):
+    """Open call tasks by due day: what the agents' queues hold and how much is overdue."""
+
+    NAME = "huikuan_call_tasks_open"
+    HELP = "Open call tasks by due day relative to the business date (overdue, d0..d6, later)"
+
+    def __init__(self, engine: Engine, now: Callable[[], datetime]) -> None:
+        self.engine = engine
+        self.now = now
+
+    def describe(self) -> Iterable[Metric]:
+        yield GaugeMetricFamily(self.NAME, self.HELP, labels=["due"])
+
+    def collect(self) -> Iterable[Metric]:
+        today = self.now().astimezone(BUSINESS_TZ).date()
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.execute(
+                    select(CallTask.due_on, func.count())
+                    .where(CallTask.status == CallTaskStatus.OPEN.value)
+                    .group_by(CallTask.due_on)
+                ).all()
+        except SQLAlchemyError:
+            return
+        counts = dict.fromkeys(_due_labels(), 0)
+        for due_on, count in rows:
+            counts[due_label(due_on, today)] += int(count)
+        family = GaugeMetricFamily(self.NAME, self.HELP, labels=["due"])
+        for label, count in counts.items():
+            family.add_metric([label], float(count))
+        yield family
+
+
 class WebMetrics:
     """One registry per app (tests build many apps in one process)."""
 
@@ -91,6 +151,7 @@ class WebMetrics:
             registry=self.registry,
         )
         self.registry.register(OutboxCollector(engine, now))
+        self.registry.register(CallTaskCollector(engine, now))
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
