@@ -120,11 +120,16 @@ def main() -> None:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
         "--suite",
-        choices=["all", "nightly", "imports", "compliance"],
+        choices=["all", "nightly", "imports", "compliance", "cycle"],
         default=os.environ.get("BENCH_SUITE", "all"),
     )
     parser.add_argument(
         "--import-rows", type=int, default=int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
+    )
+    parser.add_argument(
+        "--cycle-accounts",
+        type=int,
+        default=int(os.environ.get("BENCH_CYCLE_ACCOUNTS", "1000000")),
     )
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--agents", type=int, default=500)
@@ -136,6 +141,20 @@ def main() -> None:
         if completed.returncode != 0:
             sys.exit(completed.returncode)
         if args.suite == "compliance":
+            return
+    if args.suite in ("all", "cycle") and not args.one:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from huikuan.bench.cycle import run; run(int(sys.argv[1]))",
+                str(args.cycle_accounts),
+            ],
+            check=False,
+        )
+        if completed.returncode != 0:
+            sys.exit(completed.returncode)
+        if args.suite == "cycle":
             return
     if args.suite in ("all", "imports") and not args.one:
         from huikuan.bench.imports import run as run_imports

@@ -24,6 +24,8 @@ DEFAULT_LEASE = timedelta(minutes=5)
 The worker renews it as it hands each message over, so it must exceed one send's timeout."""
 
 _CHUNK = 500
+_LOOKUP_CHUNK = 5_000
+_BULK_CHUNK = 10_000
 
 
 def aware(moment: datetime) -> datetime:
@@ -88,21 +90,36 @@ def stage(session: Session, messages: Iterable[NewMessage], now: datetime | None
             "attempts": 0,
             "next_attempt_at": not_before,
         }
-    values = list(rows.values())
-    dialect = session.get_bind().dialect.name
-    inserted = 0
-    for start in range(0, len(values), _CHUNK):
-        chunk = values[start : start + _CHUNK]
-        if dialect == "postgresql":
-            statement: Any = postgresql.insert(_table()).on_conflict_do_nothing(
-                index_elements=["send_key"]
+    table = _table()
+    # Keys already staged (a retried transaction, a re-run) are skipped up front; ON CONFLICT
+    # DO NOTHING still guards a race with another writer. One executemany per chunk: binding a
+    # whole chunk into one multi-VALUES statement costs more to compile than to run.
+    keys = list(rows)
+    for start in range(0, len(keys), _LOOKUP_CHUNK):
+        for existing in session.scalars(
+            select(table.c.send_key).where(
+                table.c.send_key.in_(keys[start : start + _LOOKUP_CHUNK])
             )
-        elif dialect == "sqlite":
-            statement = sqlite.insert(_table()).on_conflict_do_nothing(index_elements=["send_key"])
-        else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
-            raise NotImplementedError(dialect)
-        result = session.execute(statement.values(chunk).returning(_table().c.id))
-        inserted += len(result.all())
+        ):
+            rows.pop(existing, None)
+    values = list(rows.values())
+    if not values:
+        return 0
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table).on_conflict_do_nothing(
+            index_elements=["send_key"]
+        )
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["send_key"])
+    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
+        raise NotImplementedError(dialect)
+    inserted = 0
+    for start in range(0, len(values), _BULK_CHUNK):
+        chunk = values[start : start + _BULK_CHUNK]
+        result = session.execute(statement, chunk)
+        count = result.rowcount  # type: ignore[attr-defined]
+        inserted += count if isinstance(count, int) and count >= 0 else len(chunk)
     return inserted
 
 
