@@ -248,7 +248,8 @@ def demo(
             f"日终 run-day {cycle.business_date}: planned {cycle.planned:,}, sent {cycle.sent:,}, "
             f"deferred {cycle.deferred:,}, blocked {cycle.blocked:,}, call tasks "
             f"{cycle.call_tasks:,}, letters {cycle.letters:,}, legal {cycle.legal_referrals:,}, "
-            f"outsourcing notices {cycle.outsourcing_notices:,}"
+            f"outsourcing notices {cycle.outsourcing_notices:,}; payments {cycle.payments:,}, "
+            f"bucket changes {cycle.bucket_changes:,}"
             + (
                 "; top reasons " + ", ".join(f"{k} {v}" for k, v in cycle.top_reasons.items())
                 if cycle.top_reasons

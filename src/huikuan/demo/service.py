@@ -141,6 +141,7 @@ def load_demo(
         if offset > 1:
             _record_receipts(engine, day, seed)
         if offset > days - FULL_CYCLE_DAYS:
+            _debtors_respond(engine, cipher, day, seed)
             # The last days run the whole cycle: strategy, guard and outbox included.
             cycles.append(run_day(engine, day, strategy=strategy, rules=rules, demo_letters=True))
             closes.append(close_through(engine, day))
@@ -306,3 +307,56 @@ def _record_receipts(engine: Engine, day: date, seed: int) -> None:
         ]
         if rows:
             session.execute(insert(Payment), rows)
+
+
+DISPUTE_CHANCE = 0.004  # a case a day whose debtor disputes the debt or complains (hold)
+STOP_CHANCE = 0.05  # of yesterday's texts, the share answered with 退订 / TD
+
+
+def _debtors_respond(engine: Engine, cipher: FieldCipher, day: date, seed: int) -> None:
+    """What debtors do overnight: some dispute or complain (a hold: collection stops until it
+    is resolved) and some answer yesterday's text with 退订 (the channel closes at once). The
+    guard then blocks what the strategy would have sent them, with the rule named."""
+    from huikuan.cases.models import Case, Hold
+    from huikuan.dispatch.inbound import record_replies
+    from huikuan.dispatch.models import OutboxMessage
+
+    rng = np.random.default_rng([seed, day.toordinal(), 7])
+    with transaction(engine) as session:
+        case_ids = session.scalars(
+            select(Case.id).where(Case.state.not_in(("settled", "recalled"))).order_by(Case.id)
+        ).all()
+        chosen = [case_id for case_id in case_ids if rng.random() < DISPUTE_CHANCE]
+        for case_id in chosen:
+            kind = "dispute" if rng.random() < 0.6 else "complaint"
+            session.add(
+                Hold(case_id=case_id, kind=kind, started_on=day, reason="demo", actor=ACTOR)
+            )
+        yesterday = datetime.combine(day - timedelta(days=1), time(0), tzinfo=UTC)
+        texts = session.execute(
+            select(OutboxMessage.id, OutboxMessage.recipient)
+            .where(OutboxMessage.channel == "sms", OutboxMessage.not_before >= yesterday)
+            .order_by(OutboxMessage.id)
+        ).all()
+        replies = [
+            _DemoReply(
+                "demo",
+                cipher.decrypt(recipient, context="contact.value"),
+                "退订" if rng.random() < 0.5 else "TD",
+                datetime.combine(day, time(8, 30), tzinfo=UTC) - timedelta(hours=8),
+                f"DEMO-{day:%Y%m%d}-{message_id}",
+            )
+            for message_id, recipient in texts
+            if rng.random() < STOP_CHANCE
+        ]
+        if replies:
+            record_replies(session, cipher, replies, actor=ACTOR)
+
+
+@dataclass(frozen=True, slots=True)
+class _DemoReply:
+    provider: str
+    phone: str
+    text: str
+    received_at: datetime
+    provider_id: str
