@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from huikuan.calls.models import CallTask
+from huikuan.cases.models import Hold
 from huikuan.compliance.models import ContactAttempt
 from huikuan.cycle.models import StrategyAction
 from huikuan.cycle.service import run_day
@@ -54,9 +55,27 @@ def test_run_day_plans_through_the_guard_and_a_rerun_changes_nothing(
                 StrategyAction.status.in_(["staged", "deferred", "blocked"]),
             )
         )
-    # Every message the guard decided has its attempt; planned calls have none until dialled.
-    assert attempts == message_actions + notices
-    assert all("CN-BANK-C6-41-OUTSOURCING-NOTICE" not in c.top_reasons for c in result.cycles[1:])
+        notice_attempts = session.scalar(
+            select(func.count())
+            .select_from(ContactAttempt)
+            .where(ContactAttempt.purpose == "outsourcing_notice")
+        )
+    # Every message the guard decided has its attempt (a notice it stopped too); planned calls
+    # have none until dialled.
+    assert notice_attempts is not None
+    assert notice_attempts >= notices
+    assert attempts == message_actions + notice_attempts
+    # After the first day an agency is stopped for want of the notice only where the notice was
+    # itself stopped: the debtor disputed or complained (a hold) before it could go out.
+    with transaction(engine) as session:
+        unnoticed = {
+            action.case_id
+            for action in session.scalars(select(StrategyAction))
+            if "CN-BANK-C6-41-OUTSOURCING-NOTICE" in action.rule_ids
+            and action.as_of > result.cycles[0].business_date
+        }
+        held = set(session.scalars(select(Hold.case_id)))
+    assert unnoticed <= held
     again = run_day(engine, date(2026, 11, 20), strategy=default_strategy(), rules=demo_rules())
     assert again.already_ran
     assert (again.planned, again.sent, again.blocked) == (last.planned, last.sent, last.blocked)
