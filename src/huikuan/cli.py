@@ -230,6 +230,7 @@ def demo(
                 cipher=cipher_from_settings(get_settings()),
                 work_dir=Path("var/demo"),
                 on_day=lambda _day: progress.advance(task),
+                deliver=True,
             )
         except DemoExistsError as exc:
             console.print(f"[red]{exc}[/red]")
@@ -243,7 +244,9 @@ def demo(
     _print_summary(engine, as_of)
     _print_movements(engine, result.start, as_of)
     _print_allocation(engine)
+    delivered = dict(zip([c.business_date for c in result.cycles], result.deliveries, strict=False))
     for cycle in result.cycles:
+        stats = delivered.get(cycle.business_date)
         console.print(
             f"日终 run-day {cycle.business_date}: planned {cycle.planned:,}, sent {cycle.sent:,}, "
             f"deferred {cycle.deferred:,}, blocked {cycle.blocked:,}, call tasks "
@@ -251,10 +254,21 @@ def demo(
             f"outsourcing notices {cycle.outsourcing_notices:,}; payments {cycle.payments:,}, "
             f"bucket changes {cycle.bucket_changes:,}"
             + (
+                f"; worker delivered {stats.sent:,}, failed {stats.failed:,}, expired "
+                f"{stats.expired:,}"
+                if stats is not None
+                else ""
+            )
+            + (
                 "; top reasons " + ", ".join(f"{k} {v}" for k, v in cycle.top_reasons.items())
                 if cycle.top_reasons
                 else ""
             )
+        )
+    if result.deliveries:
+        console.print(
+            "Delivered: letters as PDF in var/demo/letters, email in var/demo/mail (Maildir), "
+            "texts to the local SMS gateway."
         )
     console.print(
         "Try: huikuan cases list --as agent11 · huikuan cases list --as agent31 (agency view) · "

@@ -240,10 +240,13 @@ def _persist(
     )
     released = result.unassigned.filter(pl.col("previous_agent_id").is_not_null())
     touched = moved.get_column("case_id").to_list() + released.get_column("case_id").to_list()
-    if touched:
+    for start in range(0, len(touched), 10_000):  # SQLite caps the variables of a statement
         session.execute(
             update(Assignment)
-            .where(Assignment.case_id.in_(touched), Assignment.ended_on.is_(None))
+            .where(
+                Assignment.case_id.in_(touched[start : start + 10_000]),
+                Assignment.ended_on.is_(None),
+            )
             .values(ended_on=as_of)
         )
     # One executemany UPDATE and one bulk insert, not a statement per case: the first day of a

@@ -72,6 +72,7 @@ ACTIVE_PLAN_STATES = ("active", "approved", "agreed", "current")
 SEND_UNTIL = clock_time(21, 0)  # a message not out by 21:00 local expires (never sent late)
 HISTORY_DAYS = 60  # CN caps count within a day; notices are read whatever their age
 _CHUNK = 10_000
+_LOOKUP = 5_000  # ids per IN (...): SQLite caps the variables of one statement
 
 Texts = Callable[[str, dict[str, object], str, str], Text | None]
 """(template code, values, jurisdiction, language) → the text, or None when none is active."""
@@ -578,12 +579,16 @@ def _with_context(session: Session, actions: pl.DataFrame) -> pl.DataFrame:
     jurisdictions = {row[0]: row[2] or "CN" for row in creditors}
     agencies = session.execute(select(Agency.id, Agency.code, Agency.name)).all()
     agents = dict(session.execute(select(User.id, User.username)).all())
+    wanted = _ids(actions, "debtor_id")
+    columns = (Debtor.id, Debtor.timezone, Debtor.language, Debtor.name_enc, Debtor.name_masked)
     debtors = _frame(
-        session.execute(
-            select(
-                Debtor.id, Debtor.timezone, Debtor.language, Debtor.name_enc, Debtor.name_masked
-            ).where(Debtor.id.in_(_ids(actions, "debtor_id")))
-        ).all(),
+        [
+            row
+            for start in range(0, len(wanted), _LOOKUP)
+            for row in session.execute(
+                select(*columns).where(Debtor.id.in_(wanted[start : start + _LOOKUP]))
+            ).all()
+        ],
         {
             "debtor_id": pl.Int64(),
             "timezone": pl.String(),
@@ -592,11 +597,7 @@ def _with_context(session: Session, actions: pl.DataFrame) -> pl.DataFrame:
             "name_masked": pl.String(),
         },
     )
-    with_events = session.scalars(
-        select(DebtorEvent.debtor_id)
-        .where(DebtorEvent.debtor_id.in_(_ids(actions, "debtor_id")))
-        .distinct()
-    ).all()
+    with_events = session.scalars(select(DebtorEvent.debtor_id).distinct()).all()
     agency_code = {row[0]: row[1] for row in agencies}
     agency_name = {row[0]: row[2] for row in agencies}
     return actions.join(debtors, on="debtor_id", how="left").with_columns(

@@ -29,6 +29,7 @@ from huikuan.db.engine import transaction
 from huikuan.db.migrate import downgrade as downgrade_schema
 from huikuan.db.migrate import upgrade as upgrade_schema
 from huikuan.demo.catalogue import DEMO_AGENCY, DEMO_CREDITORS, DEMO_POLICIES, DEMO_TEAMS
+from huikuan.dispatch.worker import WorkerStats
 from huikuan.imports.mapping import FIELDS, ImportKind
 from huikuan.imports.sample import sample_frame
 from huikuan.imports.service import ImportRequest, ImportSummary, import_file
@@ -60,6 +61,7 @@ class DemoResult:
     imports: tuple[ImportSummary, ...]
     closes: tuple[CloseReport, ...]
     cycles: tuple[DayCycleReport, ...] = ()
+    deliveries: tuple[WorkerStats, ...] = ()  # the worker's run after each full-cycle day
 
 
 def reset_schema(engine: Engine) -> None:
@@ -116,6 +118,7 @@ def load_demo(
     seed: int = 20260101,
     reset: bool = False,
     on_day: Callable[[date], None] | None = None,
+    deliver: bool = False,
 ) -> DemoResult:
     if days < 0:
         raise ValueError("--days cannot be negative")
@@ -136,6 +139,7 @@ def load_demo(
     strategy = default_strategy()
     closes = []
     cycles = []
+    deliveries = []
     for offset in range(1, days + 1):
         day = start + timedelta(days=offset)
         if offset > 1:
@@ -145,6 +149,8 @@ def load_demo(
             # The last days run the whole cycle: strategy, guard and outbox included.
             cycles.append(run_day(engine, day, strategy=strategy, rules=rules, demo_letters=True))
             closes.append(close_through(engine, day))
+            if deliver:
+                deliveries.append(_deliver(engine, cipher, day, work_dir))
         else:
             closes.append(close_through(engine, day))
             allocate_cases(engine, rules, as_of=day, actor=ACTOR, at=_stamp(day))
@@ -153,7 +159,16 @@ def load_demo(
     if days == 0:
         allocate_cases(engine, rules, as_of=placed, actor=ACTOR, at=_stamp(placed))
     written = sum(summary.written for summary in imports)
-    return DemoResult(written, users, start, as_of, tuple(imports), tuple(closes), tuple(cycles))
+    return DemoResult(
+        written,
+        users,
+        start,
+        as_of,
+        tuple(imports),
+        tuple(closes),
+        tuple(cycles),
+        tuple(deliveries),
+    )
 
 
 def _organisation(engine: Engine, accounts: int, start: date) -> tuple[tuple[str, str], ...]:
@@ -360,3 +375,50 @@ class _DemoReply:
     text: str
     received_at: datetime
     provider_id: str
+
+
+def _deliver(engine: Engine, cipher: FieldCipher, day: date, work_dir: Path) -> WorkerStats:
+    """The outbox worker sends the day's messages at 10:05 that morning: letters as PDFs into
+    ``<work_dir>/letters`` (the print house's folder), texts to a local SMS gateway that speaks
+    Kannel's ``sendsms`` protocol (no phone network here), email to a local SMTP server that
+    keeps each message under ``<work_dir>/mail``. Exactly once, like any worker run."""
+    from huikuan.dispatch.channels import Channel, SmtpEmailChannel
+    from huikuan.dispatch.local_smtp import maildir_smtp_server
+    from huikuan.dispatch.models import OutboxMessage
+    from huikuan.dispatch.provider_fakes import (
+        FAKE_KANNEL_PASSWORD,
+        FAKE_KANNEL_USER,
+        kannel_server,
+    )
+    from huikuan.dispatch.sms import KannelSmsChannel
+    from huikuan.dispatch.worker import run_worker
+    from huikuan.letters.channel import LetterChannel
+
+    moment = datetime.combine(day, time(2, 5), tzinfo=UTC)  # 10:05 in Beijing
+
+    def reveal(message: OutboxMessage) -> str:
+        return cipher.decrypt(message.recipient, context="contact.value")
+
+    with (
+        kannel_server(clock=lambda: moment) as gateway,
+        maildir_smtp_server(work_dir / "mail") as (host, port),
+    ):
+        channels: dict[str, Channel] = {
+            "sms": KannelSmsChannel(
+                FAKE_KANNEL_USER, FAKE_KANNEL_PASSWORD, base_url=gateway.base_url
+            ),
+            "email": SmtpEmailChannel(host, port, "collections@huikuan.example"),
+            "letter": LetterChannel(
+                work_dir / "letters",
+                lambda token: cipher.decrypt(token, context="debtor.name"),
+            ),
+        }
+        return run_worker(
+            engine,
+            channels,
+            f"demo-worker-{day:%Y%m%d}",
+            lambda: moment,
+            batch=500,
+            reveal=reveal,
+            stop_when_idle=True,
+        )

@@ -114,7 +114,12 @@ class SmtpEmailChannel:
 
     def build(self, message: OutboundMessage) -> EmailMessage:
         email = EmailMessage()
-        email["From"] = Address(addr_spec=message.sender or self.sender)
+        # The outbox's sender is a logical name (rate limits, routing) unless it is an address.
+        sender = message.sender if "@" in message.sender else self.sender
+        try:
+            email["From"] = Address(addr_spec=sender)
+        except (ValueError, IndexError) as error:  # our configuration, not the debtor's address
+            raise ConfigurationFailure(redact(f"bad sender address: {error}")) from None
         email["To"] = Address(addr_spec=message.recipient)
         email["Subject"] = message.subject
         email["Date"] = formatdate(localtime=False, usegmt=True)
