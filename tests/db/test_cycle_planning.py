@@ -307,3 +307,51 @@ def test_the_bulk_guard_agrees_with_the_one_by_one_guard(demo: Engine) -> None:
             ).verdict
             assert verdict.allowed is ((case_id, point_id, at) in staged)
         session.rollback()
+
+
+def test_an_open_hold_stays_in_force_beside_a_later_ended_one(demo: Engine) -> None:
+    """Two disputes on one case: the first still open, a later one already resolved. The guard
+    (scalar and bulk) must still see the open one."""
+    from huikuan.cases.models import Hold
+    from huikuan.cycle.planning import _holds_for_guard
+
+    with transaction(demo) as session:
+        case = session.scalars(select(Case).order_by(Case.id)).first()
+        assert case is not None
+        point = session.scalars(
+            select(ContactPoint).where(
+                ContactPoint.debtor_id == case.debtor_id, ContactPoint.kind == "mobile"
+            )
+        ).first()
+        assert point is not None
+        session.add(Hold(case_id=case.id, kind="dispute", started_on=date(2026, 11, 1), actor="t"))
+        session.add(
+            Hold(
+                case_id=case.id,
+                kind="dispute",
+                started_on=date(2026, 11, 5),
+                ended_on=date(2026, 11, 6),
+                actor="t",
+            )
+        )
+        session.flush()
+        verdict = propose_contact(
+            session,
+            SYSTEM,
+            case.id,
+            ProposedContact(
+                at=datetime(2026, 11, 21, 10, 0, tzinfo=BEIJING),
+                channel="phone",
+                contact_point_id=point.id,
+                call_type="agent",
+            ),
+        ).verdict
+        assert not verdict.allowed
+        assert "CN-CBA-2026-HOLD" in {reason.rule_id for reason in verdict.reasons}
+        session.rollback()
+    rows = [
+        (7, 1, "dispute", date(2026, 11, 1), None),
+        (7, 1, "dispute", date(2026, 11, 5), date(2026, 11, 6)),
+        (7, 1, "complaint", date(2026, 11, 2), date(2026, 11, 3)),
+    ]
+    assert sorted(_holds_for_guard(rows), key=str) == sorted([rows[0], rows[2]], key=str)

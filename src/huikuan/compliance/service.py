@@ -67,6 +67,25 @@ def _caller(session: Session, case: Case) -> str:
     return f"agency:{code}"
 
 
+def _holds_for_guard(session: Session, case_id: int) -> list[Hold]:
+    """The case's holds as the guard should see them. The guard keeps one on/off state per hold
+    type and debt, so when a hold of a type is still open, an ended hold of the same type must
+    not be shown after it (its lift would switch the open one off): per type, the open holds
+    alone (the earliest one), else the ended ones."""
+    holds = list(
+        session.scalars(select(Hold).where(Hold.case_id == case_id).order_by(Hold.started_on))
+    )
+    open_kinds = {hold.kind for hold in holds if hold.ended_on is None}
+    shown: list[Hold] = []
+    for hold in holds:
+        if hold.kind in open_kinds:
+            if hold.ended_on is None and all(h.kind != hold.kind for h in shown):
+                shown.append(hold)
+        else:
+            shown.append(hold)
+    return shown
+
+
 def build_request(session: Session, case: Case, proposed: ProposedContact) -> CheckRequest:
     creditor = session.get(Creditor, case.creditor_id)
     debtor = session.get(Debtor, case.debtor_id)
@@ -110,7 +129,7 @@ def build_request(session: Session, case: Case, proposed: ProposedContact) -> Ch
         events.append(
             {**stored.event, "debt_ids": stored.event.get("debt_ids") or [f"case-{case.id}"]}
         )
-    for hold in session.scalars(select(Hold).where(Hold.case_id == case.id)):
+    for hold in _holds_for_guard(session, case.id):
         events.append(
             {
                 "datetime": datetime.combine(
