@@ -120,7 +120,7 @@ def main() -> None:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
         "--suite",
-        choices=["all", "nightly", "imports", "compliance", "cycle"],
+        choices=["all", "nightly", "imports", "compliance", "cycle", "web"],
         default=os.environ.get("BENCH_SUITE", "all"),
     )
     parser.add_argument(
@@ -133,7 +133,25 @@ def main() -> None:
     )
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--agents", type=int, default=500)
+    # The workbench load benchmark (huikuan.bench.web): not part of "all", it takes a while.
+    parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--web-users", type=int, default=50)
+    parser.add_argument("--web-seconds", type=float, default=60.0)
     args = parser.parse_args()
+    if args.suite == "web":
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from huikuan.bench.web import run; "
+                "run(int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]))",
+                str(args.accounts),
+                str(args.web_users),
+                str(args.web_seconds),
+            ],
+            check=False,
+        )
+        sys.exit(completed.returncode)
     if args.suite in ("all", "compliance") and not args.one:
         completed = subprocess.run(
             [sys.executable, "-c", "from huikuan.bench.compliance import run; run()"], check=False

@@ -110,6 +110,8 @@ class Promise(Base):
     """PTP 承诺还款, judged kept or broken later from payments."""
 
     __tablename__ = "promises"
+    # The work queue puts promises due today first (migration 0016).
+    __table_args__ = (Index("ix_promises_due", "promised_on", "status"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -41,6 +41,8 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
+        # An opt-out withdraws what waits for that contact point (migration 0016).
+        Index("ix_outbox_messages_contact_point", "contact_point_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

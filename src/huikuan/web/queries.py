@@ -21,6 +21,7 @@ from huikuan.access.policy import REVEAL_ROLES, Principal, case_filter, get_case
 from huikuan.accounts.models import Account, ContactPoint, Debtor
 from huikuan.assignment.engine import visible_fields
 from huikuan.assignment.service import WORKED_STATES
+from huikuan.calls.models import CallTask
 from huikuan.cases.models import Case, Placement, Plan, Promise
 from huikuan.compliance.models import ContactAttempt
 from huikuan.org.models import Agency, Creditor, User
@@ -76,8 +77,8 @@ def visible_to(session: Session, principal: Principal, fields: tuple[str, ...]) 
 def work_queue(
     session: Session, principal: Principal, *, today: date, limit: int = 25, offset: int = 0
 ) -> QueueRead:
-    """Cases being worked, in priority order: a PTP due today first, then the worst DPD, then
-    the largest balance (strategy priorities and call-backs join this order later)."""
+    """Cases being worked, in priority order: a PTP due today first, then today's call tasks by
+    the strategy's priority, then the worst DPD, then the largest balance."""
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
     totals = (
@@ -106,7 +107,15 @@ def work_queue(
         .group_by(ContactPoint.debtor_id)
         .subquery()
     )
+    # The day's call tasks from the strategy (lower priority number = more urgent).
+    tasks_today = (
+        select(CallTask.case_id, func.min(CallTask.priority).label("task_priority"))
+        .where(CallTask.due_on == today, CallTask.status == "open")
+        .group_by(CallTask.case_id)
+        .subquery()
+    )
     ptp_first = case((due_today.c.ptp_amount.is_not(None), 0), else_=1)
+    task_order = func.coalesce(tasks_today.c.task_priority, 10_000)
     rows = session.execute(
         select(
             Case.id,
@@ -128,9 +137,11 @@ def work_queue(
         .outerjoin(totals, totals.c.case_id == Case.id)
         .outerjoin(mobile, mobile.c.debtor_id == Case.debtor_id)
         .outerjoin(due_today, due_today.c.case_id == Case.id)
+        .outerjoin(tasks_today, tasks_today.c.case_id == Case.id)
         .where(case_filter(principal), Case.state.in_(WORKED_STATES))
         .order_by(
             ptp_first,
+            task_order,
             func.coalesce(totals.c.dpd, 0).desc(),
             func.coalesce(totals.c.balance, 0).desc(),
             Case.id,

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from huikuan.db.engine import make_engine, transaction
 from huikuan.db.migrate import current_revision, head_revision
 from huikuan.logs import configure_logging, get_logger
+from huikuan.portal.tokens import authenticate
 from huikuan.security.keystore import cipher_from_settings
 from huikuan.settings import Settings, get_settings
 from huikuan.web.app import create_app
@@ -68,7 +69,12 @@ def build_app(settings: Settings, *, demo_users: bool = False) -> tuple[FastAPI,
         with transaction(engine) as session:
             seeded = seed_demo_users(session)
         lines = [f"  {role:<16} {username} / {password}" for username, role, password in seeded]
-    web = create_app(engine, cipher_from_settings(settings), secret_key=secret_key())
+    web = create_app(
+        engine,
+        cipher_from_settings(settings),
+        secret_key=secret_key(),
+        bearer_authenticator=authenticate,
+    )
     return web, lines
 
 

@@ -15,6 +15,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# The agent's work needs no new tables: calls are contact attempts (the note as their content),
+# dispositions close call tasks, disputes and complaints are holds, promises and proposals use
+# ``promises`` and ``plans``, and messages go to the outbox. The revision stays as the chain's
+# fixed point between 0010 and 0012.
+
+
 def upgrade() -> None:
     pass
 
