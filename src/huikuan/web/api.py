@@ -16,7 +16,7 @@ from sqlalchemy import select
 from huikuan.org.models import User
 from huikuan.web.auth import CurrentPrincipal
 from huikuan.web.deps import CaseId, Cipher, Config, DbSession
-from huikuan.web.queries import case_detail, work_queue
+from huikuan.web.queries import MAX_OFFSET, case_detail, work_queue
 from huikuan.web.schemas import CaseRead, MeRead, QueueRead, RevealCreate, RevealRead
 from huikuan.web.service import reveal_field
 
@@ -47,7 +47,7 @@ def queue(
     principal: CurrentPrincipal,
     session: DbSession,
     config: Config,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
 ) -> QueueRead:
     return work_queue(session, principal, today=config.business_date(), limit=limit, offset=offset)

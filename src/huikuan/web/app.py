@@ -273,7 +273,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: Exception) -> Response:
         if _wants_json(request) and isinstance(exc, RequestValidationError):
             # Field locations and messages only: the input values may be personal data.
-            errors = [{"loc": e.get("loc"), "msg": e.get("msg")} for e in exc.errors()]
+            errors = [
+                {"loc": e.get("loc"), "msg": e.get("msg"), "type": e.get("type")}
+                for e in exc.errors()
+            ]
             return JSONResponse({"detail": errors}, status_code=422)
         return _error(request, 422)
 

@@ -20,7 +20,7 @@ from huikuan.web import areas
 from huikuan.web.auth import CurrentPrincipal, safe_next
 from huikuan.web.deps import CaseId, Cipher, Config, DbSession
 from huikuan.web.i18n import LANGUAGE_COOKIE, LANGUAGES
-from huikuan.web.queries import case_detail, work_queue
+from huikuan.web.queries import MAX_OFFSET, case_detail, work_queue
 from huikuan.web.rendering import render
 from huikuan.web.service import reveal_field
 
@@ -61,7 +61,7 @@ def queue(
     principal: CurrentPrincipal,
     session: DbSession,
     config: Config,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
 ) -> Response:
     page = work_queue(session, principal, today=config.business_date(), limit=limit, offset=offset)

@@ -62,6 +62,7 @@ CASE_FIELDS: tuple[str, ...] = (
     "id_number_masked",
     "region",
 )
+MAX_OFFSET = 1_000_000_000  # far past any queue; keeps the database's integers safe
 MAX_PAGE = 200
 
 

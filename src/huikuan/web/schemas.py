@@ -8,9 +8,18 @@ as yuan. Personal data is masked; a field an agency may not see (PIPL minimum ne
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _aware(moment: datetime) -> datetime:
+    """Stored timestamps are UTC; SQLite gives them back without the offset, so add it."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_aware)]
 
 
 class _Read(BaseModel):
@@ -98,7 +107,7 @@ class ReasonRead(_Read):
 
 class AttemptRead(_Read):
     id: int
-    at: datetime
+    at: UtcDatetime
     channel: str
     direction: str
     party: str
@@ -106,7 +115,7 @@ class AttemptRead(_Read):
     executed: bool
     decision: str
     reasons: list[ReasonRead]
-    next_allowed_at: datetime | None = None
+    next_allowed_at: UtcDatetime | None = None
     actor: str
 
 
