@@ -82,6 +82,12 @@ def work_queue(
     the strategy's priority, then the worst DPD, then the largest balance."""
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
+    # The principal's worked cases first, so the sums below read only their accounts and
+    # contact points (the whole tables would be aggregated on every page otherwise).
+    scoped = select(Case.id).where(case_filter(principal), Case.state.in_(WORKED_STATES))
+    scoped_debtors = select(Case.debtor_id).where(
+        case_filter(principal), Case.state.in_(WORKED_STATES)
+    )
     totals = (
         select(
             Account.case_id,
@@ -92,7 +98,7 @@ def work_queue(
             func.max(Account.dpd).label("dpd"),
             func.max(Account.bucket).label("bucket"),
         )
-        .where(Account.case_id.is_not(None))
+        .where(Account.case_id.in_(scoped))
         .group_by(Account.case_id)
         .subquery()
     )
@@ -104,7 +110,11 @@ def work_queue(
     )
     mobile = (
         select(ContactPoint.debtor_id, func.min(ContactPoint.value_masked).label("mobile_masked"))
-        .where(ContactPoint.kind == "mobile", ContactPoint.owner_type == "self")
+        .where(
+            ContactPoint.kind == "mobile",
+            ContactPoint.owner_type == "self",
+            ContactPoint.debtor_id.in_(scoped_debtors),
+        )
         .group_by(ContactPoint.debtor_id)
         .subquery()
     )
