@@ -133,6 +133,8 @@ app.add_typer(strategy_app, name="strategy")
 cases_app = typer.Typer(help="Cases, as each user may see them (案件).", no_args_is_help=True)
 app.add_typer(cases_app, name="cases")
 app.add_typer(template_app, name="template")
+quality_app = typer.Typer(help="QA, complaints and disputes (质检与投诉).", no_args_is_help=True)
+app.add_typer(quality_app, name="quality")
 app.add_typer(web_app, name="web")
 
 console = Console()
@@ -1289,3 +1291,21 @@ def cases_override(
 
 if __name__ == "__main__":
     app()
+
+
+@quality_app.command("escalate")
+def quality_escalate(
+    at: Annotated[
+        str | None, typer.Option(help="The moment to judge SLAs at (ISO, default: now).")
+    ] = None,
+) -> None:
+    """Mark complaints past their SLA escalated (run from cron; prints ids only)."""
+    from huikuan.quality.service import escalate_overdue
+
+    moment = datetime.fromisoformat(at) if at else _now()
+    if moment.tzinfo is None:
+        raise typer.BadParameter("--at needs a UTC offset, e.g. 2026-11-21T09:00+08:00")
+    engine = _migrated_engine()
+    with transaction(engine) as session:
+        escalated = escalate_overdue(session, moment, actor="cli")
+    console.print(f"escalated {len(escalated)} complaint(s): {escalated}")
