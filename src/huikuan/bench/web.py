@@ -259,6 +259,7 @@ async def _work(
     budget: list[int],
     timings: dict[str, list[float]],
     errors: dict[str, int],
+    think: float,
 ) -> None:
     turn = 0
     while case_ids and time.monotonic() < deadline and budget[0] > 0:
@@ -273,11 +274,18 @@ async def _work(
             timings[page].append((time.perf_counter() - started) * 1000)
             if not ok:
                 errors[page] = errors.get(page, 0) + 1
+            if think:  # a person reads the page before the next click
+                await asyncio.sleep(think)
         turn = (turn + 1) % len(case_ids)
 
 
 async def _drive(
-    base: str, logins: list[tuple[str, str]], users: int, seconds: float, requests: int
+    base: str,
+    logins: list[tuple[str, str]],
+    users: int,
+    seconds: float,
+    requests: int,
+    think: float,
 ) -> dict[str, Any]:
     timings: dict[str, list[float]] = {"queue": [], "case": []}
     errors: dict[str, int] = {}
@@ -308,7 +316,7 @@ async def _drive(
         started = time.perf_counter()
         await asyncio.gather(
             *(
-                _work(http, ids, deadline, budget, timings, errors)
+                _work(http, ids, deadline, budget, timings, errors, think)
                 for http, ids in zip(clients, cases, strict=True)
             )
         )
@@ -318,16 +326,20 @@ async def _drive(
     return {"seconds": time.perf_counter() - started, "timings": timings, "errors": errors}
 
 
-def drive(base: str, logins_json: str, users: int, seconds: float, requests: int) -> None:
-    """The load (run in its own process): prints one JSON line per page."""
+def drive(
+    base: str, logins_json: str, users: int, seconds: float, requests: int, think: float = 0.0
+) -> None:
+    """The load (run in its own process): prints one JSON line per page. ``think``: seconds a
+    user spends on a page before the next request (0: back-to-back, a stress test)."""
     logins = [(str(name), str(password)) for name, password in json.loads(logins_json)]
-    outcome = asyncio.run(_drive(base, logins, users, seconds, requests))
+    outcome = asyncio.run(_drive(base, logins, users, seconds, requests, think))
     for page, values in outcome["timings"].items():
         p99 = _percentile(values, 0.99)
         _emit(
             {
                 "bench": f"web.page.{page}",
                 "users": users,
+                "think_seconds": think,
                 "requests": len(values),
                 "errors": outcome["errors"].get(page, 0),
                 "seconds": round(outcome["seconds"], 3),
@@ -379,8 +391,14 @@ def _server(url: str) -> Iterator[str]:
 
 
 def run(
-    accounts: int = 1_000_000, users: int = 50, seconds: float = 60.0, requests: int = 10**9
+    accounts: int = 1_000_000,
+    users: int = 50,
+    seconds: float = 60.0,
+    requests: int = 10**9,
+    think_times: tuple[float, ...] = (1.0, 0.0),
 ) -> None:
+    """Build, serve, then drive the pages once per think time: 1 s (people working cases) and
+    0 s (back-to-back requests, the saturation case)."""
     from huikuan.db.throwaway_pg import temporary_postgres
 
     with (
@@ -390,20 +408,22 @@ def run(
         logins = build_database(url, accounts, Path(folder))
         explain_pages(url, logins[0][0])
         with _server(url) as base:
-            completed = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    "import sys; from huikuan.bench.web import drive; "
-                    "drive(sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), "
-                    "int(sys.argv[5]))",
-                    base,
-                    json.dumps(logins),
-                    str(users),
-                    str(seconds),
-                    str(requests),
-                ],
-                check=False,
-            )
-        if completed.returncode != 0:
-            raise RuntimeError(f"the load driver failed ({completed.returncode})")
+            for think in think_times:
+                completed = subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        "import sys; from huikuan.bench.web import drive; "
+                        "drive(sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), "
+                        "int(sys.argv[5]), float(sys.argv[6]))",
+                        base,
+                        json.dumps(logins),
+                        str(users),
+                        str(seconds),
+                        str(requests),
+                        str(think),
+                    ],
+                    check=False,
+                )
+                if completed.returncode != 0:
+                    raise RuntimeError(f"the load driver failed ({completed.returncode})")
