@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from huikuan.accounts.models import Account, ContactPoint, Debtor
 from huikuan.cases.models import Case, Placement, Plan, Promise
+from huikuan.cases.worklist import refresh_worklist
 from huikuan.compliance.models import ContactAttempt
 from huikuan.db.engine import make_engine, transaction
 from huikuan.db.migrate import upgrade
@@ -278,6 +279,8 @@ def build_world(engine: Engine, cipher: FieldCipher) -> World:
                 ),
             ]
         )
+        # The work list as the daily cycle leaves it (the queue reads its order).
+        refresh_worklist(s, TODAY)
     return world
 
 

@@ -46,6 +46,7 @@ from huikuan.cases.work import (
     usable_point,
     working_case,
 )
+from huikuan.cases.worklist import refresh_worklist
 from huikuan.compliance.content import Hit, screen_note
 from huikuan.compliance.engine import check
 from huikuan.compliance.models import ContactAttempt
@@ -208,6 +209,8 @@ def log_call(
         task.closed_by = principal.username
         task.outcome = chosen.code.value
         task.note = note or None
+        session.flush()
+        refresh_worklist(session, today, [case.id])  # the case's call for today is made
     record(
         session,
         at=at,

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -43,6 +44,9 @@ class Case(Base):
         UniqueConstraint("placement_id", "debtor_id"),
         Index("ix_cases_agent_state", "agent_id", "state"),
         Index("ix_cases_agency", "agency_id"),
+        Index("ix_cases_agent_queue", "agent_id", "queue_rank"),
+        Index("ix_cases_team_queue", "team_id", "queue_rank"),
+        Index("ix_cases_queue", "queue_rank"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -57,6 +61,12 @@ class Case(Base):
     keep_until: Mapped[date | None] = mapped_column(Date)
     opened_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
+    # The work list (作业清单), refreshed by the daily cycle and by the actions that change it
+    # (:mod:`huikuan.cases.worklist`): balances as of the last close, and the queue order.
+    balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    dpd: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    bucket: Mapped[str | None] = mapped_column(String(16))
+    queue_rank: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class CaseTransition(Base):

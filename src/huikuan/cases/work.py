@@ -43,6 +43,7 @@ from huikuan.accounts.models import Account, ContactPoint, Debtor
 from huikuan.audit.service import record
 from huikuan.cases.models import Case, Plan, Promise
 from huikuan.cases.service import move_case
+from huikuan.cases.worklist import refresh_worklist
 from huikuan.compliance.models import ContactAttempt
 from huikuan.compliance.service import ProposedContact, propose_contact
 from huikuan.compliance.verdict import Reason as VerdictReason
@@ -328,6 +329,7 @@ def record_promise(
     )
     session.add(promise)
     session.flush()
+    refresh_worklist(session, today, [case.id])  # a promise due today moves the case up
     if moving:
         move_case(
             session,

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select
 from huikuan.access.policy import Principal
 from huikuan.assignment.engine import AllocationRules
 from huikuan.assignment.service import allocate_cases
+from huikuan.cases.worklist import refresh_worklist
 from huikuan.cycle.models import DayCycle
 from huikuan.cycle.planning import plan_day, plan_outsourcing_notices
 from huikuan.cycle.templates import StoredTexts, ensure_default_templates
@@ -135,6 +136,11 @@ def run_day(
     started = time.perf_counter()
     _plan(engine, report, strategy, as_of, at, demo_letters)
     timed("plan", started)
+
+    started = time.perf_counter()
+    with transaction(engine) as session:
+        refresh_worklist(session, as_of)
+    timed("worklist", started)
 
     with transaction(engine) as session:
         session.add(

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from huikuan.access.policy import REVEAL_ROLES, Principal, case_filter, get_case
 from huikuan.accounts.models import Account, ContactPoint, Debtor
 from huikuan.assignment.engine import visible_fields
 from huikuan.assignment.service import WORKED_STATES
-from huikuan.calls.models import CallTask
 from huikuan.cases.models import Case, Placement, Plan, Promise
 from huikuan.compliance.models import ContactAttempt
 from huikuan.org.models import Agency, Creditor, User
@@ -78,55 +77,12 @@ def visible_to(session: Session, principal: Principal, fields: tuple[str, ...]) 
 def work_queue(
     session: Session, principal: Principal, *, today: date, limit: int = 25, offset: int = 0
 ) -> QueueRead:
-    """Cases being worked, in priority order: a PTP due today first, then today's call tasks by
-    the strategy's priority, then the worst DPD, then the largest balance."""
+    """Cases being worked, in the work list's order (:mod:`huikuan.cases.worklist`: a PTP due
+    today first, then today's call tasks by the strategy's priority, then the worst DPD, then
+    the largest balance). One index range scan on the case rows for the page, then the page's
+    account numbers, phones and promises by id."""
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
-    # The principal's worked cases first, so the sums below read only their accounts and
-    # contact points (the whole tables would be aggregated on every page otherwise).
-    scoped = select(Case.id).where(case_filter(principal), Case.state.in_(WORKED_STATES))
-    scoped_debtors = select(Case.debtor_id).where(
-        case_filter(principal), Case.state.in_(WORKED_STATES)
-    )
-    totals = (
-        select(
-            Account.case_id,
-            func.min(Account.account_no).label("account_no"),
-            func.sum(Account.principal + Account.interest + Account.penalty + Account.fee).label(
-                "balance"
-            ),
-            func.max(Account.dpd).label("dpd"),
-            func.max(Account.bucket).label("bucket"),
-        )
-        .where(Account.case_id.in_(scoped))
-        .group_by(Account.case_id)
-        .subquery()
-    )
-    due_today = (
-        select(Promise.case_id, func.sum(Promise.amount).label("ptp_amount"))
-        .where(Promise.promised_on == today, Promise.status == "pending")
-        .group_by(Promise.case_id)
-        .subquery()
-    )
-    mobile = (
-        select(ContactPoint.debtor_id, func.min(ContactPoint.value_masked).label("mobile_masked"))
-        .where(
-            ContactPoint.kind == "mobile",
-            ContactPoint.owner_type == "self",
-            ContactPoint.debtor_id.in_(scoped_debtors),
-        )
-        .group_by(ContactPoint.debtor_id)
-        .subquery()
-    )
-    # The day's call tasks from the strategy (lower priority number = more urgent).
-    tasks_today = (
-        select(CallTask.case_id, func.min(CallTask.priority).label("task_priority"))
-        .where(CallTask.due_on == today, CallTask.status == "open")
-        .group_by(CallTask.case_id)
-        .subquery()
-    )
-    ptp_first = case((due_today.c.ptp_amount.is_not(None), 0), else_=1)
-    task_order = func.coalesce(tasks_today.c.task_priority, 10_000)
     rows = session.execute(
         select(
             Case.id,
@@ -134,53 +90,74 @@ def work_queue(
             Creditor.code,
             Case.state,
             Debtor.name_masked,
-            mobile.c.mobile_masked,
-            totals.c.account_no,
-            totals.c.balance,
-            totals.c.dpd,
-            totals.c.bucket,
+            Case.debtor_id,
+            Case.balance,
+            Case.dpd,
+            Case.bucket,
             Placement.ends_on,
-            due_today.c.ptp_amount,
         )
         .join(Creditor, Creditor.id == Case.creditor_id)
         .join(Debtor, Debtor.id == Case.debtor_id)
         .join(Placement, Placement.id == Case.placement_id)
-        .outerjoin(totals, totals.c.case_id == Case.id)
-        .outerjoin(mobile, mobile.c.debtor_id == Case.debtor_id)
-        .outerjoin(due_today, due_today.c.case_id == Case.id)
-        .outerjoin(tasks_today, tasks_today.c.case_id == Case.id)
         .where(case_filter(principal), Case.state.in_(WORKED_STATES))
-        .order_by(
-            ptp_first,
-            task_order,
-            func.coalesce(totals.c.dpd, 0).desc(),
-            func.coalesce(totals.c.balance, 0).desc(),
-            Case.id,
-        )
+        .order_by(Case.queue_rank.asc().nulls_last(), Case.id)
         .limit(limit + 1)
         .offset(offset)
     ).all()
+    page = rows[:limit]
+    case_ids = [row[0] for row in page]
+    debtor_ids = [row[5] for row in page]
+    account_nos = dict(
+        session.execute(
+            select(Account.case_id, func.min(Account.account_no))
+            .where(Account.case_id.in_(case_ids))
+            .group_by(Account.case_id)
+        ).all()
+    )
+    mobiles = dict(
+        session.execute(
+            select(ContactPoint.debtor_id, func.min(ContactPoint.value_masked))
+            .where(
+                ContactPoint.debtor_id.in_(debtor_ids),
+                ContactPoint.kind == "mobile",
+                ContactPoint.owner_type == "self",
+            )
+            .group_by(ContactPoint.debtor_id)
+        ).all()
+    )
+    promised = dict(
+        session.execute(
+            select(Promise.case_id, func.sum(Promise.amount))
+            .where(
+                Promise.case_id.in_(case_ids),
+                Promise.promised_on == today,
+                Promise.status == "pending",
+            )
+            .group_by(Promise.case_id)
+        ).all()
+    )
     fields = visible_to(session, principal, QUEUE_FIELDS)
     shown = set(fields)
     queue_rows = []
-    for row in rows[:limit]:
+    for row in page:
         values = {
             "case_no": row[1],
             "creditor_code": row[2],
             "state": row[3],
             "debtor_name_masked": row[4],
-            "mobile_masked": row[5],
-            "account_no": row[6],
-            "balance": None if row[7] is None else int(row[7]),
-            "dpd": row[8],
-            "bucket": row[9],
-            "placement_end": row[10],
+            "mobile_masked": mobiles.get(row[5]),
+            "account_no": account_nos.get(row[0]),
+            "balance": int(row[6]),
+            "dpd": row[7],
+            "bucket": row[8],
+            "placement_end": row[9],
         }
+        amount = promised.get(row[0])
         queue_rows.append(
             QueueRow(
                 case_id=row[0],
-                ptp_today=row[11] is not None,
-                ptp_amount=None if row[11] is None else int(row[11]),
+                ptp_today=amount is not None,
+                ptp_amount=None if amount is None else int(amount),
                 **{name: value for name, value in values.items() if name in shown},
             )
         )
