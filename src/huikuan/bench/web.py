@@ -83,12 +83,12 @@ def build_database(url: str, accounts: int, work: Path) -> list[tuple[str, str]]
 
     The organisation and the placement import are the demo's own (generate, then the real
     bulk import). The cases are then shared among the in-house agents by one UPDATE rather
-    than through ``allocate_cases``: on PostgreSQL that fails beyond 65,535 cases (it closes
-    the previous assignments with one ``IN`` list of every case id, and psycopg allows at most
-    65,535 parameters), and the benchmark measures the pages, not 分案.
+    than through ``allocate_cases`` (the benchmark measures the pages, not 分案), and the work
+    list is refreshed as the daily cycle would.
     """
     from sqlalchemy import select, text
 
+    from huikuan.cases.worklist import refresh_worklist
     from huikuan.db.engine import make_engine, transaction
     from huikuan.db.migrate import upgrade
     from huikuan.demo import service as demo
@@ -106,6 +106,8 @@ def build_database(url: str, accounts: int, work: Path) -> list[tuple[str, str]]
         summaries = demo._place(engine, cipher, accounts, 20260101, AS_OF, AS_OF, work)
         with engine.begin() as connection:
             shared = connection.execute(text(SHARE_CASES)).rowcount
+        with transaction(engine) as session:  # the work list, as the daily cycle leaves it
+            refresh_worklist(session, AS_OF)
     _emit(
         {
             "bench": "web.load_portfolio",
