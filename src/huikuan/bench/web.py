@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import secrets
 import socket
@@ -262,8 +263,11 @@ async def _work(
     timings: dict[str, list[float]],
     errors: dict[str, int],
     think: float,
+    pacing: random.Random,
 ) -> None:
     turn = 0
+    if think:  # people do not all click at the same instant: start staggered
+        await asyncio.sleep(pacing.uniform(0, think))
     while case_ids and time.monotonic() < deadline and budget[0] > 0:
         budget[0] -= 2
         for page, path in (("queue", "/queue"), ("case", f"/cases/{case_ids[turn]}")):
@@ -276,8 +280,8 @@ async def _work(
             timings[page].append((time.perf_counter() - started) * 1000)
             if not ok:
                 errors[page] = errors.get(page, 0) + 1
-            if think:  # a person reads the page before the next click
-                await asyncio.sleep(think)
+            if think:  # a person reads the page before the next click (as locust's between())
+                await asyncio.sleep(pacing.uniform(0.5 * think, 1.5 * think))
         turn = (turn + 1) % len(case_ids)
 
 
@@ -318,8 +322,8 @@ async def _drive(
         started = time.perf_counter()
         await asyncio.gather(
             *(
-                _work(http, ids, deadline, budget, timings, errors, think)
-                for http, ids in zip(clients, cases, strict=True)
+                _work(http, ids, deadline, budget, timings, errors, think, random.Random(number))
+                for number, (http, ids) in enumerate(zip(clients, cases, strict=True))
             )
         )
     finally:
@@ -331,8 +335,9 @@ async def _drive(
 def drive(
     base: str, logins_json: str, users: int, seconds: float, requests: int, think: float = 0.0
 ) -> None:
-    """The load (run in its own process): prints one JSON line per page. ``think``: seconds a
-    user spends on a page before the next request (0: back-to-back, a stress test)."""
+    """The load (run in its own process): prints one JSON line per page. ``think``: the mean
+    seconds a user spends on a page before the next request, drawn uniformly from half to one
+    and a half of it, users starting staggered (0: back-to-back, a stress test)."""
     logins = [(str(name), str(password)) for name, password in json.loads(logins_json)]
     outcome = asyncio.run(_drive(base, logins, users, seconds, requests, think))
     for page, values in outcome["timings"].items():
