@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import re
 import secrets
@@ -205,22 +206,42 @@ def explain_pages(url: str, username: str) -> None:
 # --- 3. server and load ----------------------------------------------------------------------
 
 
-def serve(url: str, port: int, secret_key: str) -> None:
-    """The workbench app on 127.0.0.1:``port`` (run in its own process)."""
-    import uvicorn
+WORKERS = 2  # one uvicorn process per core, as a deployment on this machine would run it
 
+
+def bench_app() -> Any:
+    """The app for each uvicorn worker process (settings passed through the environment)."""
     from huikuan.db.engine import make_engine
-    from huikuan.security.crypto import FieldCipher, generate_key, generate_spec
+    from huikuan.security.crypto import FieldCipher
     from huikuan.web.app import create_app
 
-    app = create_app(
-        make_engine(url),
-        FieldCipher.from_spec(generate_spec("bench"), generate_key()),
-        secret_key=secret_key,
+    return create_app(
+        make_engine(os.environ["HUIKUAN_BENCH_URL"]),
+        FieldCipher.from_spec(os.environ["HUIKUAN_BENCH_KEYS"], os.environ["HUIKUAN_BENCH_SEARCH"]),
+        secret_key=os.environ["HUIKUAN_BENCH_SECRET"],
         clock=lambda: CLOCK,  # the portfolio's business date, whatever today is
     )
+
+
+def serve(url: str, port: int, secret_key: str, workers: int = WORKERS) -> None:
+    """The workbench app on 127.0.0.1:``port`` with ``workers`` processes (own process)."""
+    import uvicorn
+
+    from huikuan.security.crypto import generate_key, generate_spec
+
+    os.environ["HUIKUAN_BENCH_URL"] = url
+    os.environ["HUIKUAN_BENCH_SECRET"] = secret_key
+    os.environ["HUIKUAN_BENCH_KEYS"] = generate_spec("bench")
+    os.environ["HUIKUAN_BENCH_SEARCH"] = generate_key()
     uvicorn.run(
-        app, host=HOST, port=port, log_level="warning", access_log=False, server_header=False
+        "huikuan.bench.web:bench_app",
+        factory=True,
+        workers=workers,
+        host=HOST,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
     )
 
 
