@@ -4,17 +4,15 @@ phone number (htmx POST with the CSRF header), against uvicorn on 127.0.0.1."""
 from __future__ import annotations
 
 import os
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import expect, sync_playwright
 
 from tests.web.conftest import PASSWORD, World
+from tests.web.live import live_server
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -25,29 +23,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(app: FastAPI) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if running.started:
-            break
-        thread.join(0.02)
-    assert running.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with live_server(app) as url:
+        yield url
 
 
 def test_an_agent_signs_in_opens_a_case_and_reveals_the_phone(server: str, world: World) -> None:

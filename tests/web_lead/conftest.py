@@ -20,13 +20,10 @@ p_other  c5     waiver     team IN-2                               not ``lead`` 
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -42,6 +39,7 @@ from tests.web.conftest import (
     make_app,
     sqlite_engine,
 )
+from tests.web.live import live_server
 
 from huikuan.accounts.models import Account, Debtor
 from huikuan.calls.models import CallTask
@@ -226,27 +224,8 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield made
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(app: FastAPI) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1 (the pattern of tests/web/test_browser.py)."""
-    port = _free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if running.started:
-            break
-        thread.join(0.02)
-    assert running.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with live_server(app) as url:
+        yield url

@@ -4,14 +4,12 @@ opt-out and a bounce do to the outbox and the contact points."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -23,6 +21,7 @@ from huikuan.dispatch.models import DeliveryReceipt, InboundMessage, OutboxMessa
 from huikuan.dispatch.sms import encode_dlr_key
 from huikuan.dispatch.sms_inbound import twilio_signature
 from tests.web.conftest import FakeClock, World
+from tests.web.live import live_server
 from tests.web_ops.conftest import TWILIO_AUTH_TOKEN, WEBHOOK_TOKEN
 
 PHONE = "13812345678"  # every debtor of the world has this mobile as their own
@@ -297,21 +296,8 @@ def test_pushes_are_refused_when_no_secret_is_configured(
 @pytest.fixture
 def live_hooks(hooks_app: FastAPI) -> Iterator[str]:
     """The app on a real socket (127.0.0.1), as a provider would reach it."""
-    config = uvicorn.Config(
-        hooks_app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        thread.join(0.02)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with live_server(hooks_app) as url:
+        yield url
 
 
 def test_a_twilio_push_over_a_real_socket_is_verified_against_the_called_url(

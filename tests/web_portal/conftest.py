@@ -7,14 +7,11 @@ authenticator reading the same fake clock. The browser fixture starts uvicorn on
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -25,6 +22,7 @@ from huikuan.org.models import Creditor, User
 from huikuan.portal.tokens import authenticator
 from huikuan.security.crypto import FieldCipher
 from tests.web.conftest import FAST_HASHER, PASSWORD, FakeClock, World, build_world, make_app
+from tests.web.live import live_server
 
 ADDRESS = "北京市朝阳区建国路88号3单元502"
 
@@ -105,26 +103,7 @@ def other_client(app: FastAPI) -> Iterator[TestClient]:
         yield made
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(app: FastAPI) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if running.started:
-            break
-        thread.join(0.02)
-    assert running.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with live_server(app) as url:
+        yield url

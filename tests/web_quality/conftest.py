@@ -9,13 +9,10 @@ it); a clean SMS on the agency case ``c2`` by ``x1`` (``qa_clean``).
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -34,6 +31,7 @@ from tests.web.conftest import (
     clock,
     sqlite_engine,
 )
+from tests.web.live import live_server
 
 __all__ = ["app", "client", "clock", "sqlite_engine"]
 
@@ -127,27 +125,8 @@ def world(sqlite_engine: Engine, cipher: FieldCipher) -> World:
     return add_quality_data(build_world(sqlite_engine, cipher))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(app: FastAPI) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1 (for the browser test)."""
-    port = _free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if running.started:
-            break
-        thread.join(0.02)
-    assert running.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with live_server(app) as url:
+        yield url

@@ -4,13 +4,10 @@ due today, and a uvicorn server on 127.0.0.1 for the browser test."""
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -30,6 +27,7 @@ from tests.web.conftest import (  # noqa: F401 - fixtures, re-exported for this 
     sqlite_engine,
 )
 from tests.web.conftest import build_world as build_web_world
+from tests.web.live import live_server
 
 # The default templates these tests send (installing them all would only cost time).
 TEMPLATES = frozenset({"SMS-M1-D1", "SMS-PTP-CONFIRM", "EMAIL-M2-NOTICE"})
@@ -99,26 +97,7 @@ def world(sqlite_engine: Engine, cipher: FieldCipher) -> World:  # noqa: F811 - 
     return build_world(sqlite_engine, cipher)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(app: FastAPI) -> Iterator[str]:  # noqa: F811
-    port = _free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if running.started:
-            break
-        thread.join(0.02)
-    assert running.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with live_server(app) as url:
+        yield url
