@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import doctest
 import json
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -210,3 +211,17 @@ def test_the_case_page_on_each_database(engine: Engine, cipher: FieldCipher) -> 
         queue = client.get("/api/queue").json()
         assert [row["case_id"] for row in queue["rows"]] == [world.ids["c1"], world.ids["c1b"]]
         assert client.get(f"/cases/{world.ids['c3']}").status_code == 404
+
+
+def test_the_work_list_is_for_the_last_day_the_cycle_ran(
+    world: World, cipher: FieldCipher, clock: FakeClock
+) -> None:
+    from huikuan.cycle.models import DayCycle
+
+    with transaction(world.engine) as session:
+        session.add(DayCycle(business_date=date(2026, 11, 19), strategy="CN-DEFAULT@1", summary={}))
+        session.add(DayCycle(business_date=date(2026, 11, 25), strategy="CN-DEFAULT@1", summary={}))
+    with TestClient(make_app(world, cipher, clock)) as fresh:
+        login(fresh, "a1")
+        # The cycle ran on the 19th (the 25th is still ahead of today, the 20th).
+        assert fresh.get("/api/queue").json()["business_date"] == "2026-11-19"

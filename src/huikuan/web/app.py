@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from argon2 import PasswordHasher
@@ -32,12 +32,13 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from huikuan.access.policy import AccessDeniedError
+from huikuan.cycle.models import DayCycle
 from huikuan.logs import get_logger
 from huikuan.security.crypto import FieldCipher
 from huikuan.web import api, areas, auth, pages
@@ -78,6 +79,25 @@ DOCS_CSP = (
 )
 
 
+def _last_cycle_day(engine: Engine, ttl: float = 60.0) -> Callable[[date], date | None]:
+    """The last run-day on or before a date, read at most once a ``ttl`` per date."""
+    cached: dict[date, tuple[float, date | None]] = {}
+
+    def last(today: date) -> date | None:
+        hit = cached.get(today)
+        if hit is not None and time.monotonic() - hit[0] < ttl:
+            return hit[1]
+        with engine.connect() as connection:
+            found = connection.execute(
+                select(func.max(DayCycle.business_date)).where(DayCycle.business_date <= today)
+            ).scalar()
+        cached.clear()
+        cached[today] = (time.monotonic(), found)
+        return found
+
+    return last
+
+
 def create_app(
     engine: Engine,
     cipher: FieldCipher,
@@ -105,6 +125,7 @@ def create_app(
         absolute_timeout=absolute_timeout,
         secure_cookies=secure_cookies,
         clock=clock or utc_now,
+        last_cycle_day=_last_cycle_day(engine),
     )
     app = FastAPI(
         title="Huikuan workbench API",

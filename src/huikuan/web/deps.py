@@ -41,13 +41,18 @@ class WebConfig:
     secure_cookies: bool = False
     # The web app is an entry point: the only place that reads the clock, and only through here.
     clock: Callable[[], datetime] = field(default=utc_now)
+    # The last business day the daily cycle ran, on or before a date (None: it has not run).
+    last_cycle_day: Callable[[date], date | None] | None = None
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC)
 
     def business_date(self) -> date:
-        """Today where the collection centre works (PTP due dates are local dates)."""
-        return self.clock().astimezone(BUSINESS_TZ).date()
+        """The day the work list is for: the last day the daily cycle ran (its call tasks and
+        promises), never after today where the collection centre works; today before any."""
+        today = self.clock().astimezone(BUSINESS_TZ).date()
+        ran = self.last_cycle_day(today) if self.last_cycle_day is not None else None
+        return ran or today
 
 
 def web_config(request: Request) -> WebConfig:
