@@ -13,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,8 +46,11 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def temporary_postgres() -> Iterator[str]:
-    """Yields a SQLAlchemy URL to a fresh, empty database ``huikuan`` on 127.0.0.1."""
+def temporary_postgres(settings: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Yields a SQLAlchemy URL to a fresh, empty database ``huikuan`` on 127.0.0.1.
+
+    ``settings``: server parameters (``shared_buffers`` …) for this server, as a tuned
+    production server would have them (a benchmark's); tests use the defaults."""
     given = os.environ.get("HUIKUAN_TEST_POSTGRES_URL")
     if given:
         yield given
@@ -81,6 +84,8 @@ def temporary_postgres() -> Iterator[str]:
         capture_output=True,
     )
     options = f"-p {port} -c listen_addresses=127.0.0.1 -k {workdir} -c fsync=off"
+    for name, value in (settings or {}).items():
+        options += f" -c {name}={value}"
     subprocess.run(
         _as_server_user(
             [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start"]
