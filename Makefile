@@ -22,7 +22,7 @@ system:
 run: $(STAMP) system
 	$(BIN)/huikuan db upgrade
 	$(BIN)/huikuan demo --accounts $(ACCOUNTS) --date $(DATE) --days $(DAYS) --reset
-	$(BIN)/huikuan web serve --host 127.0.0.1 --port 8000 --demo-users
+	$(BIN)/huikuan web serve --host 127.0.0.1 --port 8000 --demo-users --workers 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts

@@ -78,7 +78,17 @@ def build_app(settings: Settings, *, demo_users: bool = False) -> tuple[FastAPI,
     return web, lines
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, *, demo_users: bool = False) -> None:
+def settings_app() -> FastAPI:
+    """The app from settings, for each process of a multi-worker server (uvicorn's factory)."""
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    web, _ = build_app(settings)
+    return web
+
+
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, *, demo_users: bool = False, workers: int = 1
+) -> None:
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
     web, lines = build_app(settings, demo_users=demo_users)
@@ -86,6 +96,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, demo_users: bool = False
         print("Demo sign-ins (role, username / password):")
         print("\n".join(lines))
     print(f"Huikuan workbench: http://{host}:{port}/")
+    if workers > 1:  # one process per core; each builds its own app from the same settings
+        secret_key()  # the development key file exists before the workers read it
+        uvicorn.run(
+            "huikuan.web.serve:settings_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            proxy_headers=False,
+            server_header=False,
+        )
+        return
     uvicorn.run(web, host=host, port=port, proxy_headers=False, server_header=False)
 
 
@@ -101,10 +123,11 @@ def serve_command(
     demo_users: Annotated[
         bool, typer.Option("--demo-users", help="Give each role's demo user its demo password.")
     ] = False,
+    workers: Annotated[int, typer.Option(help="Server processes (one per core).", min=1)] = 1,
 ) -> None:
     """Serve the staff web app (工作台) until interrupted."""
     try:
-        serve(host, port, demo_users=demo_users)
+        serve(host, port, demo_users=demo_users, workers=workers)
     except SchemaNotCurrentError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
