@@ -61,7 +61,7 @@ def test_the_case_page_shows_balances_payments_timeline_promises_and_plans(
     assert "10.00" in page
     assert "500.00" in page  # the payment
     assert "888.00" in page  # the promise
-    assert "instalment" in page
+    assert "分期" in page  # the plan kind, named in the page language
     assert "CN-QUIET-HOURS" in page
     assert "债务人当地时间处于禁止催收时段" in page
     assert "13812345678" not in page  # masked until revealed

@@ -23,6 +23,33 @@ LANGUAGES: tuple[str, ...] = ("zh", "en")
 LANGUAGE_COOKIE = "lang"
 
 _ZH: dict[str, str] = {
+    "code.kind.mobile": "手机",
+    "code.kind.email": "邮箱",
+    "code.kind.address": "地址",
+    "code.kind.landline": "固话",
+    "code.kind.im": "即时通讯",
+    "code.owner.self": "本人",
+    "code.owner.emergency": "紧急联系人",
+    "code.owner.spouse": "配偶",
+    "code.owner.relative": "亲属",
+    "code.owner.colleague": "同事",
+    "code.owner.friend": "朋友",
+    "code.owner.third_party": "第三方",
+    "code.point_status.unverified": "未核实",
+    "code.point_status.verified": "已核实",
+    "code.point_status.invalid": "无效",
+    "code.promise.pending": "待兑现",
+    "code.promise.kept": "已兑现",
+    "code.promise.broken": "已跳票",
+    "code.plan_kind.instalment": "分期",
+    "code.plan_kind.settlement": "协商结清",
+    "code.plan_kind.waiver": "减免",
+    "code.plan_status.proposed": "待审批",
+    "code.plan_status.approved": "已批准",
+    "code.plan_status.rejected": "已驳回",
+    "code.plan_status.active": "执行中",
+    "code.plan_status.broken": "已违约",
+    "code.plan_status.completed": "已完成",
     "app.name": "回款 催收工作台",
     "nav.queue": "工作队列",
     "nav.cases": "案件",
@@ -124,6 +151,33 @@ _ZH: dict[str, str] = {
 }
 
 _EN: dict[str, str] = {
+    "code.kind.mobile": "Mobile",
+    "code.kind.email": "Email",
+    "code.kind.address": "Address",
+    "code.kind.landline": "Landline",
+    "code.kind.im": "Messaging",
+    "code.owner.self": "Debtor",
+    "code.owner.emergency": "Emergency contact",
+    "code.owner.spouse": "Spouse",
+    "code.owner.relative": "Relative",
+    "code.owner.colleague": "Colleague",
+    "code.owner.friend": "Friend",
+    "code.owner.third_party": "Third party",
+    "code.point_status.unverified": "Unverified",
+    "code.point_status.verified": "Verified",
+    "code.point_status.invalid": "Invalid",
+    "code.promise.pending": "Pending",
+    "code.promise.kept": "Kept",
+    "code.promise.broken": "Broken",
+    "code.plan_kind.instalment": "Instalments",
+    "code.plan_kind.settlement": "Settlement",
+    "code.plan_kind.waiver": "Waiver",
+    "code.plan_status.proposed": "Awaiting approval",
+    "code.plan_status.approved": "Approved",
+    "code.plan_status.rejected": "Rejected",
+    "code.plan_status.active": "Active",
+    "code.plan_status.broken": "Broken",
+    "code.plan_status.completed": "Completed",
     "app.name": "Huikuan collections workbench",
     "nav.queue": "Work queue",
     "nav.cases": "Cases",
@@ -264,6 +318,14 @@ def translate(lang: str, key: str) -> str:
     happening for the shipped catalogues)."""
     catalogue = CATALOGUES.get(lang, CATALOGUES[DEFAULT_LANGUAGE])
     return catalogue.get(key, key)
+
+
+def translate_code(lang: str, group: str, value: str | None) -> str:
+    """A stored code's name (``code.<group>.<value>``), or the code itself when it has none."""
+    if value is None:
+        return ""
+    catalogue = CATALOGUES.get(lang, CATALOGUES[DEFAULT_LANGUAGE])
+    return catalogue.get(f"code.{group}.{value}", value)
 
 
 def parse_accept_language(header: str | None) -> str | None:

@@ -22,7 +22,7 @@ from starlette.responses import Response
 from huikuan.core.money import format_minor
 from huikuan.web import areas
 from huikuan.web.deps import BUSINESS_TZ
-from huikuan.web.i18n import DEFAULT_LANGUAGE, HTML_LANG, LANGUAGES, translate
+from huikuan.web.i18n import DEFAULT_LANGUAGE, HTML_LANG, LANGUAGES, translate, translate_code
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -63,6 +63,7 @@ def base_context(request: Request) -> dict[str, Any]:
     web = getattr(request.state, "web_session", None)
     return {
         "_": partial(translate, lang),
+        "code": partial(translate_code, lang),
         "lang": lang,
         "html_lang": HTML_LANG[lang],
         "principal": getattr(request.state, "principal", None),

@@ -1,0 +1,1 @@
+"""Money owed to people: agent commissions, agency fees and creditor remittances (issue 8)."""

@@ -1,0 +1,718 @@
+"""The KPI engine: pure, vectorised functions over Polars frames (no I/O, no clock).
+
+Data flow: :func:`positions` turns bucket history, balances and payments into one row per
+account for the period (bucket at start and end, severity, opening balance, amount paid);
+:func:`account_dims` and :func:`case_dims` attach the slice columns (creditor, product, …, arm)
+to each account and case. Each KPI function (named as in :data:`~huikuan.kpis.definitions.KPIS`)
+reduces its events to *units* — one row per account, case, attempt, promise … with an integer
+``numerator`` and ``denominator`` — joins the dims, groups by the requested slices and divides
+last. Every result has the slice columns, ``numerator``, ``denominator`` (Int64: counts, fen,
+days, hours) and ``value`` (Float64, null when the denominator is 0). :func:`compute_all` runs
+every KPI over a :class:`~huikuan.kpis.frames.KpiFrames`.
+
+Because each unit lands in exactly one slice group, a KPI's numerators and denominators summed
+over any slicing equal the unsliced totals (the tests check it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import polars as pl
+
+from huikuan.core.policy import ProductPolicy
+from huikuan.kpis.definitions import SLICES, STAFF_SLICES
+from huikuan.kpis.frames import SEVERITY, KpiFrames
+
+SETTLED = "settled"  # the pseudo-bucket of a paid-off account in snapshots and the matrix
+VOICE_CHANNELS = ("phone", "visit")
+STOPPED = ("blocked", "deferred")
+JUDGED = ("kept", "broken")
+DEFAULT_SHIFT_HOURS = 8
+PER_10K = 10_000
+
+_NUM, _DEN = pl.col("numerator"), pl.col("denominator")
+
+
+def severity_table(policies: Sequence[ProductPolicy]) -> pl.DataFrame:
+    """``product_code, bucket, severity`` (0 = current) from each product's bucket scheme."""
+    rows = [
+        (policy.code, code, index)
+        for policy in policies
+        for index, code in enumerate(policy.bucket_scheme.codes)
+    ]
+    return pl.DataFrame(rows, schema=dict(SEVERITY), orient="row")
+
+
+def check_slices(by: Sequence[str], allowed: frozenset[str] = frozenset(SLICES)) -> None:
+    unknown = [name for name in by if name not in allowed]
+    if unknown:
+        raise ValueError(f"unknown slice {', '.join(unknown)}; one of {', '.join(sorted(allowed))}")
+
+
+def _in_period(column: str, start: date, end: date) -> pl.Expr:
+    return pl.col(column).is_between(pl.lit(start, pl.Date()), pl.lit(end, pl.Date()))
+
+
+def _finish(
+    units: pl.DataFrame,
+    dims: pl.DataFrame,
+    key: str,
+    by: Sequence[str],
+    *,
+    extra: Sequence[str] = (),
+    scale: int = 1,
+) -> pl.DataFrame:
+    """Sum each unit's numerator and denominator by slices (+ ``extra`` keys), divide last."""
+    check_slices(by)
+    keys = [*by, *extra]
+    data = units.join(dims.select(key, *by), on=key, how="left") if by else units
+    sums = (_NUM.sum().cast(pl.Int64), _DEN.sum().cast(pl.Int64))
+    grouped = (
+        data.group_by(keys).agg(*sums).sort(keys, nulls_last=True) if keys else data.select(*sums)
+    )
+    value = (
+        pl.when(_DEN > 0)
+        .then(_NUM.cast(pl.Float64) * scale / _DEN.cast(pl.Float64))
+        .otherwise(None)
+        .alias("value")
+    )
+    return grouped.with_columns(value)
+
+
+def _units(frame: pl.DataFrame, key: str, numerator: pl.Expr, denominator: pl.Expr) -> pl.DataFrame:
+    return frame.select(
+        pl.col(key),
+        numerator.cast(pl.Int64).alias("numerator"),
+        denominator.cast(pl.Int64).alias("denominator"),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Positions and dimensions
+# --------------------------------------------------------------------------------------------
+
+
+def bucket_snapshots(
+    history: pl.DataFrame, account_ids: pl.Series, days: Sequence[date]
+) -> pl.DataFrame:
+    """``account_id, snapshot, bucket``: each account's bucket at the close of each day.
+
+    One as-of join of the (account × day) grid against the history, so a year of month-end
+    snapshots costs one pass; ``bucket`` is null before the account's first history row.
+    """
+    grid = (
+        account_ids.alias("account_id")
+        .to_frame()
+        .join(pl.DataFrame({"snapshot": list(days)}, schema={"snapshot": pl.Date()}), how="cross")
+        .sort("snapshot")
+    )
+    changes = (
+        history.select("account_id", "business_date", "to_bucket")
+        .unique(["account_id", "business_date"], keep="last", maintain_order=True)
+        .sort("business_date")
+    )
+    return grid.join_asof(
+        changes,
+        left_on="snapshot",
+        right_on="business_date",
+        by="account_id",
+        strategy="backward",
+        check_sortedness=False,
+    ).select("account_id", "snapshot", pl.col("to_bucket").alias("bucket"))
+
+
+def _with_settled(bucket: str, day: pl.Expr) -> pl.Expr:
+    """A paid-off account shows as ``settled`` from its settlement day (history keeps no row)."""
+    settled = pl.col("settled_on").is_not_null() & (pl.col("settled_on") <= day)
+    return pl.when(settled).then(pl.lit(SETTLED)).otherwise(pl.col(bucket))
+
+
+def positions(
+    accounts: pl.DataFrame,
+    history: pl.DataFrame,
+    payments: pl.DataFrame,
+    severity: pl.DataFrame,
+    start: date,
+    end: date,
+) -> pl.DataFrame:
+    """One row per account: where it stood at period start and end, and what it paid.
+
+    Columns: ``account_id, open_bucket, close_bucket, entry_bucket, open_severity,
+    close_severity, settled_end, placed_by_end, opening_balance, paid`` (fen). Severity is null
+    for ``settled`` and for accounts not yet placed. ``opening_balance`` is today's balance plus
+    every receipt since ``start`` (so ``payments`` must hold all receipts on or after ``start``).
+    """
+    if end < start:
+        raise ValueError("the period ends before it starts")
+    before = start - timedelta(days=1)
+    snaps = bucket_snapshots(history, accounts.get_column("account_id"), [before, end])
+    open_b = snaps.filter(pl.col("snapshot") == before).select(
+        "account_id", pl.col("bucket").alias("open_bucket")
+    )
+    close_b = snaps.filter(pl.col("snapshot") == end).select(
+        "account_id", pl.col("bucket").alias("close_bucket")
+    )
+    entry = (
+        history.filter(_in_period("business_date", start, end))
+        .sort("business_date", maintain_order=True)
+        .group_by("account_id")
+        .agg(pl.col("to_bucket").first().alias("entry_bucket"))
+    )
+    since = payments.filter(pl.col("received_on") >= start)
+    since_start = since.group_by("account_id").agg(pl.col("amount").sum().alias("since_start"))
+    in_period = (
+        since.filter(pl.col("received_on") <= end)
+        .group_by("account_id")
+        .agg(pl.col("amount").sum().alias("paid"))
+    )
+    sev = severity.select("product_code", "bucket", "severity")
+    base = (
+        accounts.select("account_id", "product_code", "placed_on", "balance", "settled_on")
+        .join(open_b, on="account_id", how="left")
+        .join(close_b, on="account_id", how="left")
+        .join(entry, on="account_id", how="left")
+        .join(since_start, on="account_id", how="left")
+        .join(in_period, on="account_id", how="left")
+        .with_columns(
+            _with_settled("open_bucket", pl.lit(before, pl.Date())).alias("open_bucket"),
+            _with_settled("close_bucket", pl.lit(end, pl.Date())).alias("close_bucket"),
+            (pl.col("settled_on") <= end).fill_null(False).alias("settled_end"),
+            (pl.col("placed_on") <= end).alias("placed_by_end"),
+            (pl.col("balance") + pl.col("since_start").fill_null(0)).alias("opening_balance"),
+            pl.col("paid").fill_null(0),
+        )
+    )
+    return (
+        base.join(
+            sev.rename({"bucket": "open_bucket", "severity": "open_severity"}),
+            on=["product_code", "open_bucket"],
+            how="left",
+        )
+        .join(
+            sev.rename({"bucket": "close_bucket", "severity": "close_severity"}),
+            on=["product_code", "close_bucket"],
+            how="left",
+        )
+        .select(
+            "account_id",
+            "open_bucket",
+            "close_bucket",
+            "entry_bucket",
+            "open_severity",
+            "close_severity",
+            "settled_end",
+            "placed_by_end",
+            "opening_balance",
+            "paid",
+        )
+        .sort("account_id")
+    )
+
+
+def account_dims(
+    accounts: pl.DataFrame, cases: pl.DataFrame, positioned: pl.DataFrame, arms: pl.DataFrame
+) -> pl.DataFrame:
+    """``account_id, case_id`` and one column per slice (see :data:`SLICES`)."""
+    case_part = cases.select(
+        "case_id",
+        pl.col("opened_on").dt.strftime("%Y-%m").alias("vintage"),
+        pl.col("team_id").alias("team"),
+        pl.col("agent_id").alias("agent"),
+        pl.col("agency_id").alias("agency"),
+    )
+    bucket = positioned.select(
+        "account_id",
+        pl.coalesce(
+            pl.when(pl.col("open_bucket").is_not_null()).then(pl.col("open_bucket")),
+            pl.col("entry_bucket"),
+            pl.col("close_bucket"),
+        ).alias("bucket"),
+    )
+    return (
+        accounts.select(
+            "account_id",
+            "case_id",
+            pl.col("creditor_id").alias("creditor"),
+            pl.col("product_code").alias("product"),
+            pl.col("placement_id").alias("placement"),
+        )
+        .join(case_part, on="case_id", how="left")
+        .join(bucket, on="account_id", how="left")
+        .join(arms.select("account_id", "arm"), on="account_id", how="left")
+        .select("account_id", "case_id", *SLICES)
+    )
+
+
+def case_dims(cases: pl.DataFrame, dims: pl.DataFrame) -> pl.DataFrame:
+    """Slices per case: the case's own (creditor … agency), product, bucket and arm from its
+    primary account (lowest account id), so each case falls in exactly one group."""
+    primary = (
+        dims.filter(pl.col("case_id").is_not_null())
+        .sort("account_id")
+        .group_by("case_id", maintain_order=True)
+        .first()
+        .select("case_id", "product", "bucket", "arm")
+    )
+    return (
+        cases.select(
+            "case_id",
+            pl.col("creditor_id").alias("creditor"),
+            pl.col("placement_id").alias("placement"),
+            pl.col("opened_on").dt.strftime("%Y-%m").alias("vintage"),
+            pl.col("team_id").alias("team"),
+            pl.col("agent_id").alias("agent"),
+            pl.col("agency_id").alias("agency"),
+        )
+        .join(primary, on="case_id", how="left")
+        .select("case_id", *SLICES)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Account KPIs
+# --------------------------------------------------------------------------------------------
+
+
+def _recovery_base(positioned: pl.DataFrame) -> pl.DataFrame:
+    return positioned.filter(pl.col("placed_by_end") & (pl.col("opening_balance") > 0))
+
+
+def recovery_rate_amount(
+    positioned: pl.DataFrame, dims: pl.DataFrame, by: Sequence[str] = ()
+) -> pl.DataFrame:
+    units = _units(
+        _recovery_base(positioned), "account_id", pl.col("paid"), pl.col("opening_balance")
+    )
+    return _finish(units, dims, "account_id", by)
+
+
+def recovery_rate_count(
+    positioned: pl.DataFrame, dims: pl.DataFrame, by: Sequence[str] = ()
+) -> pl.DataFrame:
+    units = _units(_recovery_base(positioned), "account_id", pl.col("paid") > 0, pl.lit(1))
+    return _finish(units, dims, "account_id", by)
+
+
+def on_time_repayment_rate(
+    positioned: pl.DataFrame, dims: pl.DataFrame, by: Sequence[str] = ()
+) -> pl.DataFrame:
+    overdue = positioned.filter(pl.col("open_severity") >= 1)
+    return _finish(
+        _units(overdue, "account_id", pl.col("paid") > 0, pl.lit(1)), dims, "account_id", by
+    )
+
+
+def cure_rate(positioned: pl.DataFrame, dims: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+    delinquent = positioned.filter(pl.col("open_severity") >= 1)
+    cured = pl.col("settled_end") | (pl.col("close_severity") == 0).fill_null(False)
+    return _finish(_units(delinquent, "account_id", cured, pl.lit(1)), dims, "account_id", by)
+
+
+def roll_back_rate(
+    positioned: pl.DataFrame, dims: pl.DataFrame, by: Sequence[str] = ()
+) -> pl.DataFrame:
+    later = positioned.filter(pl.col("open_severity") >= 2)
+    close, open_ = pl.col("close_severity"), pl.col("open_severity")
+    moved = (~pl.col("settled_end") & (close >= 1) & (close < open_)).fill_null(False)
+    return _finish(_units(later, "account_id", moved, pl.lit(1)), dims, "account_id", by)
+
+
+def month_steps(start: date, end: date) -> list[date]:
+    """Snapshot days of the roll matrix: the day before ``start``, each month end strictly
+    inside the period, and ``end``.
+
+    >>> [d.isoformat() for d in month_steps(date(2026, 1, 1), date(2026, 3, 31))]
+    ['2025-12-31', '2026-01-31', '2026-02-28', '2026-03-31']
+    >>> [d.isoformat() for d in month_steps(date(2026, 11, 18), date(2026, 11, 20))]
+    ['2026-11-17', '2026-11-20']
+    """
+    days = [start - timedelta(days=1)]
+    cursor = date(start.year, start.month, 1)
+    while True:
+        following = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+        month_end = following - timedelta(days=1)
+        if month_end >= end:
+            break
+        if month_end > days[-1]:
+            days.append(month_end)
+        cursor = following
+    days.append(end)
+    return days
+
+
+def roll_rate_matrix(
+    accounts: pl.DataFrame,
+    history: pl.DataFrame,
+    positioned: pl.DataFrame,
+    dims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+) -> pl.DataFrame:
+    """Slices, ``month, from_bucket, to_bucket``, counts (numerator / denominator / value) and
+    the same weighted by opening balance (``numerator_amount``, ``denominator_amount``,
+    ``value_amount``). Accounts settled before a step's start are not in that step."""
+    check_slices(by)
+    days = month_steps(start, end)
+    snaps = bucket_snapshots(history, accounts.get_column("account_id"), days).join(
+        accounts.select("account_id", "settled_on"), on="account_id", how="left"
+    )
+    step = pl.DataFrame(
+        {"snapshot": days, "step": list(range(len(days)))},
+        schema={"snapshot": pl.Date(), "step": pl.Int64()},
+    )
+    snaps = snaps.join(step, on="snapshot").with_columns(
+        _with_settled("bucket", pl.col("snapshot")).alias("bucket")
+    )
+    before = snaps.filter(pl.col("bucket").is_not_null() & (pl.col("bucket") != SETTLED))
+    after = snaps.select(
+        "account_id",
+        (pl.col("step") - 1).alias("step"),
+        pl.col("bucket").alias("to_bucket"),
+        pl.col("snapshot").dt.strftime("%Y-%m").alias("month"),
+    )
+    moves = (
+        before.select("account_id", "step", pl.col("bucket").alias("from_bucket"))
+        .join(after, on=["account_id", "step"], how="inner")
+        .join(positioned.select("account_id", "opening_balance"), on="account_id", how="left")
+        .join(dims.select("account_id", *by), on="account_id", how="left")
+    )
+    cells = moves.group_by(*by, "month", "from_bucket", "to_bucket").agg(
+        pl.len().cast(pl.Int64).alias("numerator"),
+        pl.col("opening_balance").sum().cast(pl.Int64).alias("numerator_amount"),
+    )
+    rows = moves.group_by(*by, "month", "from_bucket").agg(
+        pl.len().cast(pl.Int64).alias("denominator"),
+        pl.col("opening_balance").sum().cast(pl.Int64).alias("denominator_amount"),
+    )
+    share = pl.col("numerator").cast(pl.Float64) / pl.col("denominator").cast(pl.Float64)
+    amount_den = pl.col("denominator_amount")
+    amount_share = (
+        pl.when(amount_den > 0)
+        .then(pl.col("numerator_amount").cast(pl.Float64) / amount_den.cast(pl.Float64))
+        .otherwise(None)
+    )
+    keys = [*by, "month", "from_bucket", "to_bucket"]
+    return (
+        cells.join(rows, on=[*by, "month", "from_bucket"], nulls_equal=True)
+        .with_columns(share.alias("value"), amount_share.alias("value_amount"))
+        .select(
+            *keys,
+            "numerator",
+            "denominator",
+            "value",
+            "numerator_amount",
+            "denominator_amount",
+            "value_amount",
+        )
+        .sort(keys, nulls_last=True)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Case and contact KPIs
+# --------------------------------------------------------------------------------------------
+
+
+def _executed(attempts: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
+    return attempts.filter(pl.col("executed") & _in_period("day", start, end))
+
+
+def _rpc() -> pl.Expr:
+    return (
+        pl.col("channel").is_in(VOICE_CHANNELS)
+        & (pl.col("party") == "consumer")
+        & (pl.col("outcome") == "conversation")
+    ).fill_null(False)
+
+
+def contact_rate(
+    cases: pl.DataFrame,
+    attempts: pl.DataFrame,
+    cdims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+) -> pl.DataFrame:
+    worked = cases.filter(
+        (pl.col("opened_on") <= end)
+        & (pl.col("closed_on").is_null() | (pl.col("closed_on") >= start))
+    ).select("case_id")
+    touched = (
+        _executed(attempts, start, end)
+        .select("case_id")
+        .unique()
+        .with_columns(pl.lit(True).alias("touched"))
+    )
+    flagged = worked.join(touched, on="case_id", how="left")
+    units = _units(flagged, "case_id", pl.col("touched").fill_null(False), pl.lit(1))
+    return _finish(units, cdims, "case_id", by)
+
+
+def rpc_rate(
+    attempts: pl.DataFrame, cdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+) -> pl.DataFrame:
+    voice = _executed(attempts, start, end).filter(pl.col("channel").is_in(VOICE_CHANNELS))
+    return _finish(_units(voice, "case_id", _rpc(), pl.lit(1)), cdims, "case_id", by)
+
+
+def ptp_rate(
+    promises: pl.DataFrame,
+    attempts: pl.DataFrame,
+    cdims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+) -> pl.DataFrame:
+    made = _units(
+        promises.filter(_in_period("created_on", start, end)), "case_id", pl.lit(1), pl.lit(0)
+    )
+    rpcs = _units(_executed(attempts, start, end).filter(_rpc()), "case_id", pl.lit(0), pl.lit(1))
+    return _finish(pl.concat([made, rpcs]), cdims, "case_id", by)
+
+
+def ptp_kept_rate(
+    promises: pl.DataFrame, cdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+) -> pl.DataFrame:
+    due = promises.filter(_in_period("promised_on", start, end) & pl.col("status").is_in(JUDGED))
+    units = _units(due, "case_id", pl.col("status") == "kept", pl.lit(1))
+    return _finish(units, cdims, "case_id", by)
+
+
+def resolutions(cases: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    """``case_id, opened_on, resolved_on``: closed as settled, or else the day its last account
+    was paid off (every account settled); cases not resolved are absent."""
+    paid_off = (
+        accounts.filter(pl.col("case_id").is_not_null())
+        .group_by("case_id")
+        .agg(
+            pl.col("settled_on").is_not_null().all().alias("all_settled"),
+            pl.col("settled_on").max().alias("last_settled"),
+        )
+    )
+    resolved = (
+        pl.when((pl.col("state") == SETTLED) & pl.col("closed_on").is_not_null())
+        .then(pl.col("closed_on"))
+        .when(pl.col("all_settled").fill_null(False))
+        .then(pl.col("last_settled"))
+        .otherwise(None)
+    )
+    return (
+        cases.join(paid_off, on="case_id", how="left")
+        .select("case_id", "opened_on", resolved.alias("resolved_on"))
+        .filter(pl.col("resolved_on").is_not_null())
+    )
+
+
+def days_to_resolution(
+    resolved: pl.DataFrame, cdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+) -> pl.DataFrame:
+    done = resolved.filter(_in_period("resolved_on", start, end))
+    days = (pl.col("resolved_on") - pl.col("opened_on")).dt.total_days()
+    return _finish(_units(done, "case_id", days, pl.lit(1)), cdims, "case_id", by)
+
+
+def touches_per_resolution(
+    resolved: pl.DataFrame,
+    attempts: pl.DataFrame,
+    cdims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+) -> pl.DataFrame:
+    done = resolved.filter(_in_period("resolved_on", start, end))
+    touches = (
+        attempts.filter(pl.col("executed"))
+        .join(done, on="case_id", how="inner")
+        .filter(pl.col("day").is_between(pl.col("opened_on"), pl.col("resolved_on")))
+        .group_by("case_id")
+        .agg(pl.len().alias("touches"))
+    )
+    units = _units(
+        done.join(touches, on="case_id", how="left"),
+        "case_id",
+        pl.col("touches").fill_null(0),
+        pl.lit(1),
+    )
+    return _finish(units, cdims, "case_id", by)
+
+
+def complaint_rate(
+    complaints: pl.DataFrame,
+    attempts: pl.DataFrame,
+    cdims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+) -> pl.DataFrame:
+    received = _units(
+        complaints.filter(_in_period("received_on", start, end)), "case_id", pl.lit(1), pl.lit(0)
+    )
+    contacts = _units(_executed(attempts, start, end), "case_id", pl.lit(0), pl.lit(1))
+    return _finish(pl.concat([received, contacts]), cdims, "case_id", by, scale=PER_10K)
+
+
+def legal_filing_days(
+    legal: pl.DataFrame, cdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+) -> pl.DataFrame:
+    filed = legal.filter(_in_period("filed_on", start, end))
+    days = (pl.col("filed_on") - pl.col("referred_on")).dt.total_days()
+    return _finish(_units(filed, "case_id", days, pl.lit(1)), cdims, "case_id", by)
+
+
+def compliance_blocks(
+    attempts: pl.DataFrame,
+    stopped_actions: pl.DataFrame,
+    cdims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+) -> pl.DataFrame:
+    """Slices, ``rule_id``, proposals stopped citing it / all proposals in the slice."""
+    check_slices(by)
+    columns = ("case_id", "decision", "rule_ids")
+    proposals = pl.concat(
+        [
+            attempts.filter(_in_period("day", start, end)).select(columns),
+            stopped_actions.filter(_in_period("day", start, end)).select(columns),
+        ]
+    ).join(cdims.select("case_id", *by), on="case_id", how="left")
+    totals = (
+        proposals.group_by(*by).agg(pl.len().cast(pl.Int64).alias("denominator"))
+        if by
+        else proposals.select(pl.len().cast(pl.Int64).alias("denominator"))
+    )
+    stops = (
+        proposals.filter(pl.col("decision").is_in(STOPPED))
+        .explode("rule_ids")
+        .with_columns(pl.col("rule_ids").fill_null("(none)").alias("rule_id"))
+        .group_by(*by, "rule_id")
+        .agg(pl.len().cast(pl.Int64).alias("numerator"))
+    )
+    joined = (
+        stops.join(totals, on=list(by), nulls_equal=True) if by else stops.join(totals, how="cross")
+    )
+    keys = [*by, "rule_id"]
+    return (
+        joined.with_columns(
+            (pl.col("numerator").cast(pl.Float64) / pl.col("denominator").cast(pl.Float64)).alias(
+                "value"
+            )
+        )
+        .select(*keys, "numerator", "denominator", "value")
+        .sort(keys, nulls_last=True)
+    )
+
+
+def amount_per_agent_hour(
+    accounts: pl.DataFrame,
+    cases: pl.DataFrame,
+    payments: pl.DataFrame,
+    attempts: pl.DataFrame,
+    activity: pl.DataFrame,
+    staff: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+    *,
+    shift_hours: int = DEFAULT_SHIFT_HOURS,
+) -> pl.DataFrame:
+    """Fen recovered on each agent's current cases per hour worked (see the definition's
+    assumption about hours); sliced by agent, team or agency (the agent's own)."""
+    check_slices(by, STAFF_SLICES)
+    recovered = (
+        payments.filter(_in_period("received_on", start, end))
+        .join(accounts.select("account_id", "case_id"), on="account_id", how="inner")
+        .join(cases.select("case_id", "agent_id"), on="case_id", how="inner")
+        .filter(pl.col("agent_id").is_not_null())
+    )
+    days = (
+        pl.concat(
+            [
+                _executed(attempts, start, end).select("agent_id", "day"),
+                activity.filter(_in_period("day", start, end)).select("agent_id", "day"),
+            ]
+        )
+        .filter(pl.col("agent_id").is_not_null())
+        .unique()
+    )
+    units = pl.concat(
+        [
+            _units(recovered, "agent_id", pl.col("amount"), pl.lit(0)),
+            _units(days, "agent_id", pl.lit(0), pl.lit(shift_hours)),
+        ]
+    )
+    dims = staff.select(
+        "agent_id",
+        pl.col("agent_id").alias("agent"),
+        pl.col("team_id").alias("team"),
+        pl.col("agency_id").alias("agency"),
+    )
+    return _finish(units, dims, "agent_id", by)
+
+
+# --------------------------------------------------------------------------------------------
+# Everything at once
+# --------------------------------------------------------------------------------------------
+
+
+def compute_all(
+    frames: KpiFrames,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+    *,
+    shift_hours: int = DEFAULT_SHIFT_HOURS,
+) -> dict[str, pl.DataFrame]:
+    """Every KPI of :data:`~huikuan.kpis.definitions.KPIS`, keyed by its code.
+
+    ``amount_per_agent_hour`` is left out when ``by`` names a slice hours cannot follow
+    (anything but agent, team, agency).
+    """
+    check_slices(by)
+    f = frames
+    positioned = positions(f.accounts, f.history, f.payments, f.severity, start, end)
+    adims = account_dims(f.accounts, f.cases, positioned, f.arms)
+    cdims = case_dims(f.cases, adims)
+    resolved = resolutions(f.cases, f.accounts)
+    out = {
+        "recovery_rate_amount": recovery_rate_amount(positioned, adims, by),
+        "recovery_rate_count": recovery_rate_count(positioned, adims, by),
+        "on_time_repayment_rate": on_time_repayment_rate(positioned, adims, by),
+        "cure_rate": cure_rate(positioned, adims, by),
+        "roll_rate_matrix": roll_rate_matrix(
+            f.accounts, f.history, positioned, adims, start, end, by
+        ),
+        "roll_back_rate": roll_back_rate(positioned, adims, by),
+        "contact_rate": contact_rate(f.cases, f.attempts, cdims, start, end, by),
+        "rpc_rate": rpc_rate(f.attempts, cdims, start, end, by),
+        "ptp_rate": ptp_rate(f.promises, f.attempts, cdims, start, end, by),
+        "ptp_kept_rate": ptp_kept_rate(f.promises, cdims, start, end, by),
+    }
+    if set(by) <= STAFF_SLICES:
+        out["amount_per_agent_hour"] = amount_per_agent_hour(
+            f.accounts,
+            f.cases,
+            f.payments,
+            f.attempts,
+            f.activity,
+            f.staff,
+            start,
+            end,
+            by,
+            shift_hours=shift_hours,
+        )
+    out |= {
+        "days_to_resolution": days_to_resolution(resolved, cdims, start, end, by),
+        "touches_per_resolution": touches_per_resolution(
+            resolved, f.attempts, cdims, start, end, by
+        ),
+        "complaint_rate": complaint_rate(f.complaints, f.attempts, cdims, start, end, by),
+        "legal_filing_days": legal_filing_days(f.legal, cdims, start, end, by),
+        "compliance_blocks": compliance_blocks(
+            f.attempts, f.stopped_actions, cdims, start, end, by
+        ),
+    }
+    return out

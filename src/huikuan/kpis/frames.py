@@ -1,0 +1,119 @@
+"""Column layouts of the frames the KPI engine reads, and empty frames of each.
+
+Money is Int64 fen, dates are Polars ``Date`` (business dates: a contact attempt's instant is
+turned into its business day by the service, before the engine sees it). The service builds
+these from the database; tests and the benchmark build them by hand or with NumPy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+ACCOUNTS: Mapping[str, pl.DataType] = {
+    "account_id": pl.Int64(),
+    "case_id": pl.Int64(),
+    "creditor_id": pl.Int64(),
+    "product_code": pl.String(),
+    "placement_id": pl.Int64(),
+    "placed_on": pl.Date(),
+    "balance": pl.Int64(),  # owed now: principal + interest + penalty + fee (fen)
+    "settled_on": pl.Date(),  # null unless settled: the day the last payment cleared it
+}
+CASES: Mapping[str, pl.DataType] = {
+    "case_id": pl.Int64(),
+    "creditor_id": pl.Int64(),
+    "placement_id": pl.Int64(),
+    "agency_id": pl.Int64(),
+    "team_id": pl.Int64(),
+    "agent_id": pl.Int64(),
+    "state": pl.String(),
+    "opened_on": pl.Date(),
+    "closed_on": pl.Date(),
+}
+HISTORY: Mapping[str, pl.DataType] = {
+    "account_id": pl.Int64(),
+    "business_date": pl.Date(),
+    "to_bucket": pl.String(),
+}
+PAYMENTS: Mapping[str, pl.DataType] = {
+    "account_id": pl.Int64(),
+    "received_on": pl.Date(),
+    "amount": pl.Int64(),
+}
+ATTEMPTS: Mapping[str, pl.DataType] = {
+    "case_id": pl.Int64(),
+    "day": pl.Date(),
+    "channel": pl.String(),
+    "party": pl.String(),
+    "outcome": pl.String(),
+    "executed": pl.Boolean(),
+    "decision": pl.String(),
+    "rule_ids": pl.List(pl.String()),
+    "agent_id": pl.Int64(),  # the user who made it; null for the system
+}
+# Strategy actions the guard stopped without a contact attempt being recorded.
+STOPPED_ACTIONS: Mapping[str, pl.DataType] = {
+    "case_id": pl.Int64(),
+    "day": pl.Date(),
+    "decision": pl.String(),
+    "rule_ids": pl.List(pl.String()),
+}
+PROMISES: Mapping[str, pl.DataType] = {
+    "case_id": pl.Int64(),
+    "created_on": pl.Date(),
+    "promised_on": pl.Date(),
+    "status": pl.String(),
+    "amount": pl.Int64(),
+}
+COMPLAINTS: Mapping[str, pl.DataType] = {"case_id": pl.Int64(), "received_on": pl.Date()}
+LEGAL: Mapping[str, pl.DataType] = {
+    "case_id": pl.Int64(),
+    "referred_on": pl.Date(),
+    "filed_on": pl.Date(),
+}
+# One row per agent and day with work done outside contact attempts (closed call tasks).
+ACTIVITY: Mapping[str, pl.DataType] = {"agent_id": pl.Int64(), "day": pl.Date()}
+STAFF: Mapping[str, pl.DataType] = {
+    "agent_id": pl.Int64(),
+    "team_id": pl.Int64(),
+    "agency_id": pl.Int64(),
+}
+ARMS: Mapping[str, pl.DataType] = {"account_id": pl.Int64(), "arm": pl.String()}
+SEVERITY: Mapping[str, pl.DataType] = {
+    "product_code": pl.String(),
+    "bucket": pl.String(),
+    "severity": pl.Int64(),
+}
+
+
+def empty(schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(schema=dict(schema))
+
+
+def frame(rows: Sequence[Sequence[object]], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """Rows (tuples in schema order) as a frame of exactly that layout."""
+    return pl.DataFrame(list(rows), schema=dict(schema), orient="row")
+
+
+@dataclass(frozen=True, slots=True)
+class KpiFrames:
+    """Everything the full report reads. ``payments`` holds every receipt on or after the period
+    start (later ones too: they rebuild the opening balance); the other event frames may hold
+    more than the period, the engine filters."""
+
+    accounts: pl.DataFrame
+    cases: pl.DataFrame
+    history: pl.DataFrame
+    payments: pl.DataFrame
+    attempts: pl.DataFrame
+    stopped_actions: pl.DataFrame
+    promises: pl.DataFrame
+    complaints: pl.DataFrame
+    legal: pl.DataFrame
+    activity: pl.DataFrame
+    staff: pl.DataFrame
+    arms: pl.DataFrame
+    severity: pl.DataFrame
