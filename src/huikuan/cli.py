@@ -52,6 +52,7 @@ from huikuan.audit.service import verify as audit_verify_chain
 from huikuan.cases.models import Case
 from huikuan.cases.queries import case_list
 from huikuan.cases.service import move_case
+from huikuan.compensation.cli import app as commission_app
 from huikuan.compliance.engine import check as check_contact
 from huikuan.compliance.explain import explain
 from huikuan.compliance.registry import default_packs, pack_summary
@@ -84,6 +85,7 @@ from huikuan.imports.service import (
     import_file,
     set_column_mapping,
 )
+from huikuan.kpis.cli import app as kpi_app
 from huikuan.letters.channel import LetterChannel
 from huikuan.logs import configure_logging, get_logger
 from huikuan.messaging.cli import app as template_app
@@ -133,6 +135,8 @@ app.add_typer(strategy_app, name="strategy")
 cases_app = typer.Typer(help="Cases, as each user may see them (案件).", no_args_is_help=True)
 app.add_typer(cases_app, name="cases")
 app.add_typer(template_app, name="template")
+app.add_typer(commission_app, name="commission")
+app.add_typer(kpi_app, name="kpi")
 quality_app = typer.Typer(help="QA, complaints and disputes (质检与投诉).", no_args_is_help=True)
 app.add_typer(quality_app, name="quality")
 app.add_typer(web_app, name="web")

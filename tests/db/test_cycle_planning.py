@@ -355,3 +355,83 @@ def test_an_open_hold_stays_in_force_beside_a_later_ended_one(demo: Engine) -> N
         (7, 1, "complaint", date(2026, 11, 2), date(2026, 11, 3)),
     ]
     assert sorted(_holds_for_guard(rows), key=str) == sorted([rows[0], rows[2]], key=str)
+
+
+def test_plans_are_watched_daily_broken_and_completed(demo: Engine) -> None:
+    """An approved plan with two instalments long past due and unpaid breaks: the case goes back
+    to collection; one whose every instalment was paid completes."""
+    from huikuan.cases.models import CaseTransition, Plan
+    from huikuan.cases.plan_watch import watch_plans
+
+    def schedule(first: date, amounts: list[int]) -> dict[str, object]:
+        return {
+            "schedule": [
+                {
+                    "number": number + 1,
+                    "due_on": date(first.year, first.month + number, first.day).isoformat(),
+                    "principal": amount,
+                    "interest": 0,
+                    "amount": amount,
+                }
+                for number, amount in enumerate(amounts)
+            ]
+        }
+
+    with transaction(demo) as session:
+        cases = session.scalars(select(Case).order_by(Case.id).limit(2)).all()
+        breaking, keeping = cases
+        for case in cases:
+            case.state = "in_plan"
+        account = session.scalars(select(Account).where(Account.case_id == keeping.id)).first()
+        assert account is not None
+        session.add(
+            Plan(
+                case_id=breaking.id,
+                kind="instalment",
+                terms=schedule(date(2026, 8, 1), [10_000, 10_000, 10_000]),
+                status="approved",
+                created_on=date(2026, 7, 20),
+                proposed_by="t",
+            )
+        )
+        session.add(
+            Plan(
+                case_id=keeping.id,
+                account_id=account.id,
+                kind="instalment",
+                terms=schedule(date(2026, 9, 1), [5_000, 5_000]),
+                status="approved",
+                created_on=date(2026, 8, 20),
+                proposed_by="t",
+            )
+        )
+        for number, day in enumerate((date(2026, 9, 1), date(2026, 10, 1))):
+            session.add(
+                Payment(
+                    account_id=account.id,
+                    received_on=day,
+                    amount=5_000,
+                    channel="bank",
+                    reference=f"PLAN-{number}",
+                    posted_on=day,
+                )
+            )
+    at = datetime(2026, 11, 21, 2, tzinfo=UTC)
+    with transaction(demo) as session:
+        watched = watch_plans(session, date(2026, 11, 21), at=at)
+        assert (watched.watched, watched.broken, watched.completed) == (2, 1, 1)
+        states = dict(
+            session.execute(
+                select(Case.id, Case.state).where(Case.id.in_([breaking.id, keeping.id]))
+            ).all()
+        )
+        assert states == {breaking.id: "active", keeping.id: "settled"}
+        reasons = set(
+            session.scalars(
+                select(CaseTransition.reason).where(CaseTransition.case_id == breaking.id)
+            )
+        )
+        assert "plan_broken" in reasons
+    with transaction(demo) as session:  # judged once: nothing more to write
+        again = watch_plans(session, date(2026, 11, 21), at=at)
+        assert (again.broken, again.completed) == (0, 0)

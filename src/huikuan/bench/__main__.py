@@ -120,11 +120,16 @@ def main() -> None:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
         "--suite",
-        choices=["all", "nightly", "imports", "compliance", "cycle", "web"],
+        choices=["all", "nightly", "imports", "compliance", "cycle", "kpis", "web"],
         default=os.environ.get("BENCH_SUITE", "all"),
     )
     parser.add_argument(
         "--import-rows", type=int, default=int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
+    )
+    parser.add_argument(
+        "--kpi-accounts",
+        type=int,
+        default=int(os.environ.get("BENCH_KPI_ACCOUNTS", "1000000")),
     )
     parser.add_argument(
         "--cycle-accounts",
@@ -159,6 +164,20 @@ def main() -> None:
         if completed.returncode != 0:
             sys.exit(completed.returncode)
         if args.suite == "compliance":
+            return
+    if args.suite in ("all", "kpis") and not args.one:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from huikuan.bench.kpis import run; run(int(sys.argv[1]))",
+                str(args.kpi_accounts),
+            ],
+            check=False,
+        )
+        if completed.returncode != 0:
+            sys.exit(completed.returncode)
+        if args.suite == "kpis":
             return
     if args.suite in ("all", "cycle") and not args.one:
         completed = subprocess.run(

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select
 from huikuan.access.policy import Principal
 from huikuan.assignment.engine import AllocationRules
 from huikuan.assignment.service import allocate_cases
+from huikuan.cases.plan_watch import watch_plans
 from huikuan.cases.worklist import refresh_worklist
 from huikuan.cycle.models import DayCycle
 from huikuan.cycle.planning import plan_day, plan_outsourcing_notices
@@ -47,6 +48,8 @@ class DayCycleReport:
     no_contact_point: int = 0
     outsourcing_notices: int = 0
     rescheduled: int = 0
+    plans_broken: int = 0
+    plans_completed: int = 0
     top_reasons: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
@@ -68,6 +71,8 @@ class DayCycleReport:
             "no_contact_point": self.no_contact_point,
             "outsourcing_notices": self.outsourcing_notices,
             "rescheduled": self.rescheduled,
+            "plans_broken": self.plans_broken,
+            "plans_completed": self.plans_completed,
             "top_reasons": self.top_reasons,
         }
 
@@ -122,6 +127,12 @@ def run_day(
     today = closed.days[-1]
     report.accrued, report.bucket_changes = today.accrued, today.bucket_changes
     timed("nightly", started)
+
+    started = time.perf_counter()
+    with transaction(engine) as session:
+        watched = watch_plans(session, as_of, at=datetime.combine(as_of, SEND_HOUR, tzinfo=UTC))
+    report.plans_broken, report.plans_completed = watched.broken, watched.completed
+    timed("plans", started)
 
     started = time.perf_counter()
     at = datetime.combine(as_of, SEND_HOUR, tzinfo=ZoneInfo(send_zone))

@@ -24,6 +24,7 @@ from huikuan.accounts.service import load_accounts
 from huikuan.assignment.engine import AllocationRules
 from huikuan.assignment.rules_io import rules_from_dict
 from huikuan.assignment.service import allocate_cases
+from huikuan.compensation.schemes import install_default_schemes
 from huikuan.cycle.service import DayCycleReport, run_day
 from huikuan.db.engine import transaction
 from huikuan.db.migrate import downgrade as downgrade_schema
@@ -134,6 +135,8 @@ def load_demo(
     start = as_of - timedelta(days=days)
     placed = start + timedelta(days=1)  # files arrive on the first open day
     users = _organisation(engine, accounts, start)
+    with transaction(engine) as session:  # commission and agency-fee schemes (the seed's)
+        install_default_schemes(session, effective_from=start)
     imports = _place(engine, cipher, accounts, seed, start, placed, work_dir)
     rules = demo_rules()
     strategy = default_strategy()

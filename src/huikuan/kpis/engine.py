@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 
 from huikuan.core.policy import ProductPolicy
@@ -99,28 +100,54 @@ def bucket_snapshots(
 ) -> pl.DataFrame:
     """``account_id, snapshot, bucket``: each account's bucket at the close of each day.
 
-    One as-of join of the (account × day) grid against the history, so a year of month-end
-    snapshots costs one pass; ``bucket`` is null before the account's first history row.
+    Each history row is tagged with the first snapshot it counts for (a sorted search over the
+    few snapshot days), reduced to the last row per account and snapshot, and carried forward
+    over the (account × snapshot) grid in NumPy (no as-of join, no per-row Python). ``bucket``
+    is null before the account's first history row.
     """
-    grid = (
-        account_ids.alias("account_id")
-        .to_frame()
-        .join(pl.DataFrame({"snapshot": list(days)}, schema={"snapshot": pl.Date()}), how="cross")
-        .sort("snapshot")
+    snapshot_days = sorted(set(days))
+    snaps = pl.Series("snapshot", snapshot_days, dtype=pl.Date())
+    changes = history.select("account_id", "business_date", "to_bucket").with_row_index("order")
+    step = np.searchsorted(
+        snaps.to_physical().to_numpy(),
+        changes.get_column("business_date").to_physical().to_numpy(),
+        side="left",
     )
-    changes = (
-        history.select("account_id", "business_date", "to_bucket")
-        .unique(["account_id", "business_date"], keep="last", maintain_order=True)
-        .sort("business_date")
+    count = len(snapshot_days)
+    tagged = (
+        changes.with_columns(pl.Series("step", step, dtype=pl.Int64()))
+        .filter(pl.col("step") < count)
+        .sort("business_date", "order")
+        .group_by("account_id", "step")
+        .agg(pl.col("to_bucket").last())
+        .with_columns(pl.col("to_bucket").rank("dense").cast(pl.Int64).alias("code"))
     )
-    return grid.join_asof(
-        changes,
-        left_on="snapshot",
-        right_on="business_date",
-        by="account_id",
-        strategy="backward",
-        check_sortedness=False,
-    ).select("account_id", "snapshot", pl.col("to_bucket").alias("bucket"))
+    labels = tagged.get_column("to_bucket").unique().sort().to_list()
+    # Scatter each (account, snapshot)'s code into a flat account-major grid, then carry it
+    # forward: the running maximum of "index of the last filled cell", kept only while it
+    # still points into the same account's block of ``count`` cells.
+    ids = np.sort(account_ids.to_numpy())
+    flat = np.zeros(ids.shape[0] * count, dtype=np.int64)
+    cells = np.searchsorted(ids, tagged.get_column("account_id").to_numpy()) * count
+    flat[cells + tagged.get_column("step").to_numpy()] = tagged.get_column("code").to_numpy()
+    index = np.arange(flat.shape[0])
+    last = np.maximum.accumulate(np.where(flat > 0, index, 0))
+    filled = np.where(last >= (index // count) * count, flat[last], 0)
+    return pl.DataFrame(
+        {
+            "account_id": np.repeat(ids, count),
+            "step": np.tile(np.arange(count, dtype=np.int64), ids.shape[0]),
+            "code": filled,
+        },
+        schema={"account_id": pl.Int64(), "step": pl.Int64(), "code": pl.Int64()},
+    ).select(
+        "account_id",
+        pl.col("step").replace_strict(list(range(count)), snapshot_days).alias("snapshot"),
+        pl.col("code")
+        .replace_strict(list(range(1, len(labels) + 1)), labels, default=None)
+        .cast(pl.String())
+        .alias("bucket"),
+    )
 
 
 def _with_settled(bucket: str, day: pl.Expr) -> pl.Expr:
