@@ -5,8 +5,8 @@ query and body values) from an admin's session (cookie + ``X-CSRF-Token``), agai
 web world on PostgreSQL (the production database; SQLite's timestamps are checked at the
 end). Each response must not be a 5xx and must
 conform to the document: a declared status code, the declared content type, a body matching
-the declared model. Bounded by the number of examples per operation; the per-example deadline
-is generous so a loaded machine is no failure. Every operation is tried even after one fails,
+the declared model. Bounded by the number of examples per operation, with no per-example
+deadline (a loaded machine is no failure). Every operation is tried even after one fails,
 and the failure lists each failing operation with its first error (the fuzzer shrinks each to
 a minimal request; rerun with ``-s`` for the reproducing ``curl``). About 17 s for the whole API
 at this bound (not marked ``slow``; mark it if the API grows past ~20 s).
@@ -15,7 +15,6 @@ at this bound (not marked ``slow``; mark it if the API grows past ~20 s).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -127,7 +126,7 @@ def test_api_answers_within_its_schema(
             @given(case=strategy)
             @settings(
                 max_examples=MAX_EXAMPLES,
-                deadline=timedelta(seconds=5),
+                deadline=None,  # no wall-clock limits in tests: a loaded machine is no failure
                 suppress_health_check=[HealthCheck.too_slow],
                 database=None,
             )
