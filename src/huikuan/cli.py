@@ -102,6 +102,7 @@ from huikuan.org.service import (
     get_creditor,
     products_of,
 )
+from huikuan.reports.cli import app as report_app
 from huikuan.retention.service import run_retention
 from huikuan.security.crypto import generate_key, generate_spec
 from huikuan.security.keystore import cipher_from_settings
@@ -137,6 +138,7 @@ app.add_typer(cases_app, name="cases")
 app.add_typer(template_app, name="template")
 app.add_typer(commission_app, name="commission")
 app.add_typer(kpi_app, name="kpi")
+app.add_typer(report_app, name="report")
 quality_app = typer.Typer(help="QA, complaints and disputes (质检与投诉).", no_args_is_help=True)
 app.add_typer(quality_app, name="quality")
 app.add_typer(web_app, name="web")
