@@ -313,7 +313,7 @@ def test_an_open_hold_stays_in_force_beside_a_later_ended_one(demo: Engine) -> N
     """Two disputes on one case: the first still open, a later one already resolved. The guard
     (scalar and bulk) must still see the open one."""
     from huikuan.cases.models import Hold
-    from huikuan.cycle.planning import _holds_for_guard
+    from huikuan.compliance.service import holds_in_view
 
     with transaction(demo) as session:
         case = session.scalars(select(Case).order_by(Case.id)).first()
@@ -354,7 +354,9 @@ def test_an_open_hold_stays_in_force_beside_a_later_ended_one(demo: Engine) -> N
         (7, 1, "dispute", date(2026, 11, 5), date(2026, 11, 6)),
         (7, 1, "complaint", date(2026, 11, 2), date(2026, 11, 3)),
     ]
-    assert sorted(_holds_for_guard(rows), key=str) == sorted([rows[0], rows[2]], key=str)
+    assert sorted(holds_in_view(rows, lambda row: row[1:]), key=str) == sorted(
+        [rows[0], rows[2]], key=str
+    )
 
 
 def test_plans_are_watched_daily_broken_and_completed(demo: Engine) -> None:

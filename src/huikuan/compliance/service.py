@@ -10,9 +10,10 @@ kept as evidence of what the guard stopped.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -67,22 +68,36 @@ def _caller(session: Session, case: Case) -> str:
     return f"agency:{code}"
 
 
-def _holds_for_guard(session: Session, case_id: int) -> list[Hold]:
-    """The case's holds as the guard should see them. The guard keeps one on/off state per hold
-    type and debt, so when a hold of a type is still open, an ended hold of the same type must
-    not be shown after it (its lift would switch the open one off): per type, the open holds
-    alone (the earliest one), else the ended ones."""
-    holds = list(
-        session.scalars(select(Hold).where(Hold.case_id == case_id).order_by(Hold.started_on))
-    )
-    open_kinds = {hold.kind for hold in holds if hold.ended_on is None}
-    shown: list[Hold] = []
-    for hold in holds:
-        if hold.kind in open_kinds:
-            if hold.ended_on is None and all(h.kind != hold.kind for h in shown):
-                shown.append(hold)
-        else:
-            shown.append(hold)
+HoldFacts = tuple[object, str, date, date | None]  # (case, kind, started_on, ended_on)
+T = TypeVar("T")
+
+
+def holds_in_view(holds: Iterable[T], facts: Callable[[T], HoldFacts]) -> list[T]:
+    """The holds as the guard should see them (the one definition, for the scalar request and
+    the batch planner). The guard keeps one on/off state per hold type and debt, so while a
+    hold of a type is open on a case, an ended hold of that type must not be shown after it (its
+    lift would switch the open one off): per case and type, the earliest open hold alone, else
+    every ended one.
+
+    >>> from datetime import date as d
+    >>> rows = [(1, "dispute", d(2026, 11, 1), None),
+    ...         (1, "dispute", d(2026, 11, 5), d(2026, 11, 6)),
+    ...         (1, "complaint", d(2026, 11, 2), d(2026, 11, 3))]
+    >>> holds_in_view(rows, lambda row: row)  # doctest: +NORMALIZE_WHITESPACE
+    [(1, 'dispute', datetime.date(2026, 11, 1), None),
+     (1, 'complaint', datetime.date(2026, 11, 2), datetime.date(2026, 11, 3))]
+    """
+    ordered = sorted(holds, key=lambda item: facts(item)[2])
+    open_types = {facts(item)[:2] for item in ordered if facts(item)[3] is None}
+    shown: list[T] = []
+    seen_open: set[tuple[object, str]] = set()
+    for item in ordered:
+        case_id, kind, _, ended_on = facts(item)
+        if (case_id, kind) not in open_types:
+            shown.append(item)
+        elif ended_on is None and (case_id, kind) not in seen_open:
+            seen_open.add((case_id, kind))
+            shown.append(item)
     return shown
 
 
@@ -129,7 +144,8 @@ def build_request(session: Session, case: Case, proposed: ProposedContact) -> Ch
         events.append(
             {**stored.event, "debt_ids": stored.event.get("debt_ids") or [f"case-{case.id}"]}
         )
-    for hold in _holds_for_guard(session, case.id):
+    holds = session.scalars(select(Hold).where(Hold.case_id == case.id))
+    for hold in holds_in_view(holds, lambda h: (h.case_id, h.kind, h.started_on, h.ended_on)):
         events.append(
             {
                 "datetime": datetime.combine(

@@ -50,6 +50,7 @@ from huikuan.compliance.service import (
     DEFAULT_ZONES,
     NOTICE_PURPOSES,
     ProposedContact,
+    holds_in_view,
     propose_contact,
 )
 from huikuan.cycle.letters import letter_text_for
@@ -327,7 +328,7 @@ def _history(session: Session, since: datetime, debtor_ids: pl.Series) -> pl.Dat
         )
     ).all()
     holds = _frame(
-        _holds_for_guard(hold_rows),
+        holds_in_view(hold_rows, lambda row: (row[1], row[2], row[3], row[4])),
         {
             "debtor_id": pl.Int64(),
             "case_id": pl.Int64(),
@@ -350,24 +351,6 @@ def _history(session: Session, since: datetime, debtor_ids: pl.Series) -> pl.Dat
     columns += ["outcome", "call_type", "content_type", "status", "debt_ids"]
     history = pl.concat([attempts, holds], how="diagonal_relaxed").select(columns)
     return history.filter(pl.col("debtor_id").is_in(debtor_ids.implode()))
-
-
-def _holds_for_guard(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Per case and hold type, the earliest open hold alone when one is open, else every ended
-    one: the same view as :func:`huikuan.compliance.service._holds_for_guard`."""
-    ordered = sorted(rows, key=lambda row: (row[1], row[2], row[3]))
-    open_types = {(row[1], row[2]) for row in ordered if row[4] is None}
-    shown: list[tuple[Any, ...]] = []
-    seen_open: set[tuple[Any, Any]] = set()
-    for row in ordered:
-        key = (row[1], row[2])
-        if key in open_types:
-            if row[4] is None and key not in seen_open:
-                seen_open.add(key)
-                shown.append(tuple(row))
-        else:
-            shown.append(tuple(row))
-    return shown
 
 
 def _verdicts(session: Session, proposals: pl.DataFrame, at: datetime) -> pl.DataFrame:
