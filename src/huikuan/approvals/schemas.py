@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from huikuan.assignment.engine import ReassignReason
+from huikuan.db.ids import RowIdField
 
 
 class _Read(BaseModel):
@@ -92,8 +93,8 @@ class LeadCasesRead(_Read):
 
 
 class ReassignCreate(_Create):
-    case_ids: list[int] = Field(min_length=1, max_length=500)
-    to_agent_id: int = Field(ge=1, le=2**63 - 1)
+    case_ids: list[RowIdField] = Field(min_length=1, max_length=500)
+    to_agent_id: RowIdField
     reason: ReassignReason
     note: str = Field(default="", max_length=500)
 

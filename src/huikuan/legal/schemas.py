@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from huikuan.db.ids import RowIdField
+
 MatterKind = Literal["litigation", "arbitration", "payment_order"]
 EventKind = Literal["filing", "hearing", "judgment", "enforcement", "settlement"]
 CounterpartyKind = Literal["guarantor", "credit_insurer"]
@@ -156,13 +158,13 @@ class RecoveryResult(_Read):
 
 
 class ReferralCreate(_Body):
-    case_id: int = Field(ge=1)
+    case_id: RowIdField
     reason: str = Field(max_length=500)
 
 
 class ReferralAccept(_Body):
     kind: MatterKind
-    law_firm_id: int | None = Field(default=None, ge=1)
+    law_firm_id: RowIdField | None = None
     court: str = Field(default="", max_length=200)
     case_number: str = Field(default="", max_length=64)
 
@@ -182,7 +184,7 @@ class LawFirmCreate(_Body):
 class MatterUpdate(_Body):
     court: str = Field(default="", max_length=200)
     case_number: str = Field(default="", max_length=64)
-    law_firm_id: int | None = Field(default=None, ge=1)
+    law_firm_id: RowIdField | None = None
 
 
 class EventCreate(_Body):
@@ -194,7 +196,7 @@ class EventCreate(_Body):
 
 
 class ClaimCreate(_Body):
-    account_id: int = Field(ge=1)
+    account_id: RowIdField
     counterparty_kind: CounterpartyKind
     counterparty_name: str = Field(max_length=200)
     claimed_amount: int = Field(gt=0, description="fen")

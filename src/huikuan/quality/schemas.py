@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from huikuan.db.ids import RowIdField
+
 
 class _Read(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -144,7 +146,7 @@ class TimerRead(_Read):
 
 
 class ComplaintCreate(BaseModel):
-    case_id: int = Field(ge=1, le=2**63 - 1)
+    case_id: RowIdField
     source: str
     category: str
     summary: str = Field(max_length=4000)
@@ -190,7 +192,7 @@ class ComplaintListRead(_Read):
 
 
 class DisputeCreate(BaseModel):
-    case_id: int = Field(ge=1, le=2**63 - 1)
+    case_id: RowIdField
     reason: str
     evidence_note: str = Field(default="", max_length=4000)
 

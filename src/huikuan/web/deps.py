@@ -14,11 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from huikuan.db.engine import transaction
+from huikuan.db.ids import ROW_ID_MAX
 from huikuan.security.crypto import FieldCipher
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
@@ -81,4 +82,6 @@ DbSession = Annotated[Session, Depends(db_session, scope="function")]
 Config = Annotated[WebConfig, Depends(web_config)]
 Cipher = Annotated[FieldCipher, Depends(cipher_of)]
 # Row ids are 64-bit: anything larger can only be a mistake (or a fuzzer), answered 422.
-CaseId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+RowId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
+CaseId = RowId
+RowIdQuery = Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)]

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from huikuan.db.ids import ROW_ID_MAX
 from huikuan.org.models import Role
 from huikuan.web import areas
 from huikuan.web.auth import CurrentPrincipal, safe_next
@@ -86,7 +87,7 @@ def case_reveal(
     cipher: Cipher,
     config: Config,
     field: Annotated[str, Form(pattern="^(name|mobile|id_number)$")],
-    contact_id: Annotated[int | None, Form()] = None,
+    contact_id: Annotated[int | None, Form(ge=1, le=ROW_ID_MAX)] = None,
 ) -> Response:
     value = reveal_field(
         session,

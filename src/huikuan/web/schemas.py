@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from huikuan.db.ids import RowIdField
+
 
 def _aware(moment: datetime) -> datetime:
     """Stored timestamps are UTC; SQLite gives them back without the offset, so add it."""
@@ -158,7 +160,7 @@ class CaseRead(_Read):
 
 class RevealCreate(_Read):
     field: str = Field(pattern="^(name|mobile|id_number)$")
-    contact_id: int | None = None
+    contact_id: RowIdField | None = None
 
 
 class RevealRead(_Read):

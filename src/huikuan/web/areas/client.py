@@ -15,19 +15,20 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from huikuan.access.policy import Principal
+from huikuan.db.ids import ROW_ID_MAX, RowIdField
 from huikuan.org.models import Creditor, Role
 from huikuan.portal import service, tokens
 from huikuan.portal.service import KINDS, UPLOAD_LIMIT, UploadOutcome, UploadRefusedError
 from huikuan.web.areas import NavItem
 from huikuan.web.auth import bearer_token, require_roles
-from huikuan.web.deps import Cipher, Config, DbSession, engine_of
+from huikuan.web.deps import Cipher, Config, DbSession, RowId, engine_of
 from huikuan.web.rendering import render
 
 router = APIRouter()
@@ -140,7 +141,7 @@ class TokenRead(_Read):
 
 
 class TokenCreate(BaseModel):
-    creditor_id: int = Field(ge=1)
+    creditor_id: RowIdField
     name: str = Field(min_length=1, max_length=100)
     scopes: list[str] = Field(min_length=1)
     expires_in_days: int = Field(default=365, ge=1, le=730)
@@ -280,7 +281,7 @@ def upload_page(
 
 @router.get("/client/files/{upload_id}/errors.csv", include_in_schema=False)
 def error_report_download(
-    upload_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    upload_id: RowId,
     principal: ClientPrincipal,
     session: DbSession,
 ) -> Response:
@@ -515,7 +516,7 @@ def issue_page(
     principal: IssuerPrincipal,
     session: DbSession,
     config: Config,
-    creditor_id: Annotated[int, Form(ge=1)],
+    creditor_id: Annotated[int, Form(ge=1, le=ROW_ID_MAX)],
     name: Annotated[str, Form(max_length=200)] = "",
     scopes: Annotated[list[str] | None, Form()] = None,
     expires_in_days: Annotated[int, Form(ge=1, le=730)] = 365,
@@ -546,7 +547,7 @@ def issue_page(
 
 @router.post("/client/tokens/{token_id}/revoke", include_in_schema=False)
 def revoke_page(
-    token_id: int, principal: IssuerPrincipal, session: DbSession, config: Config
+    token_id: RowId, principal: IssuerPrincipal, session: DbSession, config: Config
 ) -> Response:
     _in_house(principal)
     tokens.revoke_token(session, principal, token_id, now=config.now())
@@ -590,7 +591,7 @@ def api_issue(
 
 @router.post("/api/client/tokens/{token_id}/revoke", response_model=TokenRead, responses=ERRORS)
 def api_revoke(
-    token_id: int, principal: IssuerPrincipal, session: DbSession, config: Config
+    token_id: RowId, principal: IssuerPrincipal, session: DbSession, config: Config
 ) -> TokenRead:
     """Revoke a token at once; requests with it are refused from now on."""
     _in_house(principal)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
@@ -42,15 +42,15 @@ from huikuan.approvals.service import (
     team_board,
 )
 from huikuan.assignment.engine import ReassignmentRefused
+from huikuan.db.ids import ROW_ID_MAX, RowIdField
 from huikuan.org.models import Role
 from huikuan.web.areas import NavItem
 from huikuan.web.auth import require_roles
-from huikuan.web.deps import Config, DbSession, engine_of
+from huikuan.web.deps import Config, DbSession, RowId, RowIdQuery, engine_of
 from huikuan.web.rendering import render
 
 LEAD_ROLES = frozenset({Role.TEAM_LEAD, Role.MANAGER})
 Lead = Annotated[Principal, Depends(require_roles(*LEAD_ROLES))]
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 router = APIRouter()
 pages = APIRouter(prefix="/lead", include_in_schema=False)
@@ -111,7 +111,7 @@ def board_json(principal: Lead, session: DbSession, config: Config) -> BoardRead
 
 Offset = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=1, le=200)]
-AgentFilter = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
+AgentFilter = RowIdQuery
 
 
 def _cases_page(
@@ -153,8 +153,8 @@ def reassign_form(
     principal: Lead,
     session: DbSession,
     config: Config,
-    case_ids: Annotated[list[int], Form()] = [],  # noqa: B006 - FastAPI copies form defaults
-    to_agent_id: Annotated[int | None, Form()] = None,
+    case_ids: Annotated[list[RowIdField], Form()] = [],  # noqa: B006 - FastAPI copies form defaults
+    to_agent_id: Annotated[int | None, Form(ge=1, le=ROW_ID_MAX)] = None,
     reason: Annotated[str, Form(max_length=40)] = "",
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:

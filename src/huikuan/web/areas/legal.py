@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -45,12 +45,12 @@ from huikuan.org.models import Role
 from huikuan.security.crypto import FieldCipher
 from huikuan.web.areas import NavItem
 from huikuan.web.auth import require_roles
-from huikuan.web.deps import Cipher, Config, DbSession, WebConfig
+from huikuan.web.deps import Cipher, Config, DbSession, RowId, RowIdQuery, WebConfig
 from huikuan.web.rendering import render
 
 T = TypeVar("T")
 
-Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Id = RowId
 LegalUser = Annotated[Principal, Depends(require_roles(Role.LEGAL, Role.MANAGER))]
 Referrer = Annotated[Principal, Depends(require_roles(Role.TEAM_LEAD, Role.MANAGER))]
 PiiUser = Annotated[Principal, Depends(require_roles(Role.LEGAL))]
@@ -451,7 +451,7 @@ def letter_pdf(
     session: DbSession,
     cipher: Cipher,
     config: Config,
-    letter_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    letter_id: RowIdQuery = None,
 ) -> Response:
     try:
         name, pdf = letters.lawyer_letter_pdf(

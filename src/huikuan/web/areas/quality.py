@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from huikuan.access.policy import Principal
@@ -45,7 +45,7 @@ from huikuan.quality.service import ConflictError, InvalidInputError, NotAllowed
 from huikuan.quality.sla import SLA_TZ
 from huikuan.web.areas import NavItem
 from huikuan.web.auth import require_roles
-from huikuan.web.deps import Config, DbSession
+from huikuan.web.deps import Config, DbSession, RowId
 from huikuan.web.rendering import language_of, render
 
 router = APIRouter()
@@ -53,7 +53,6 @@ router = APIRouter()
 QA_ROLES = (Role.QA, Role.MANAGER)
 QaStaff = Annotated[Principal, Depends(require_roles(*QA_ROLES))]
 Opener = Annotated[Principal, Depends(require_roles(*sorted(service.OPEN_ROLES)))]
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 NAV = (
     NavItem("quality.nav.sample", "/quality/sample", frozenset(QA_ROLES), 40),

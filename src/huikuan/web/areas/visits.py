@@ -13,24 +13,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from huikuan.access.policy import Principal
+from huikuan.db.ids import ROW_ID_MAX, RowIdField
 from huikuan.org.models import Role
 from huikuan.visits import service
 from huikuan.visits.service import OUTCOMES, NotCollectorError, VisitRefusedError, VisitRow
 from huikuan.web.areas import NavItem
 from huikuan.web.auth import require_roles
-from huikuan.web.deps import BUSINESS_TZ, Cipher, Config, DbSession
+from huikuan.web.deps import BUSINESS_TZ, Cipher, Config, DbSession, RowId, RowIdQuery
 from huikuan.web.rendering import render
 
 router = APIRouter()
 
 VISITORS = frozenset({Role.AGENT, Role.TEAM_LEAD})
 VisitPrincipal = Annotated[Principal, Depends(require_roles(Role.AGENT, Role.TEAM_LEAD))]
-VisitId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+VisitId = RowId
 
 NAV = (NavItem("visits.nav", "/visits", VISITORS, 30),)
 
@@ -65,10 +66,10 @@ class VisitRead(BaseModel):
 
 
 class VisitCreate(BaseModel):
-    case_id: int = Field(ge=1)
-    contact_point_id: int = Field(ge=1)
+    case_id: RowIdField
+    contact_point_id: RowIdField
     planned_at: AwareDatetime
-    collector_ids: list[int] = Field(min_length=1, max_length=10)
+    collector_ids: list[RowIdField] = Field(min_length=1, max_length=10)
 
 
 class CheckInCreate(BaseModel):
@@ -136,7 +137,7 @@ def visits_page(
     request: Request,
     principal: VisitPrincipal,
     session: DbSession,
-    case_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    case_id: RowIdQuery = None,
 ) -> Response:
     rows = service.list_visits(session, principal)
     choices = service.planning_choices(session, principal, case_id) if case_id else None
@@ -160,10 +161,10 @@ def plan_page(
     principal: VisitPrincipal,
     session: DbSession,
     config: Config,
-    case_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
-    contact_point_id: Annotated[int | None, Form()] = None,
+    case_id: Annotated[int, Form(ge=1, le=ROW_ID_MAX)],
+    contact_point_id: Annotated[int | None, Form(ge=1, le=ROW_ID_MAX)] = None,
     planned_at: Annotated[str, Form(max_length=40)] = "",
-    collector_ids: Annotated[list[int] | None, Form()] = None,
+    collector_ids: Annotated[list[RowIdField] | None, Form()] = None,
 ) -> Response:
     when = _local_input(planned_at)
     error: VisitRefusedError | None = None

@@ -53,6 +53,7 @@ from huikuan.cases.work import (
 from huikuan.compliance.verdict import Reason as VerdictReason
 from huikuan.core.money import format_minor
 from huikuan.core.plans import ScheduleKind
+from huikuan.db.ids import ROW_ID_MAX, RowIdField
 from huikuan.org.models import Role
 from huikuan.web.areas import NavItem
 from huikuan.web.auth import CurrentPrincipal
@@ -154,7 +155,7 @@ class WorkPanelRead(_Model):
 
 
 class CallCreate(_Model):
-    contact_point_id: int = Field(ge=1)
+    contact_point_id: RowIdField
     disposition: str = Field(max_length=24)
     note: str = Field(default="", max_length=2000)
 
@@ -224,7 +225,7 @@ class PlanProposalRead(_Model):
 class MessageCreate(_Model):
     template_code: str = Field(max_length=64)
     language: str = Field(default="zh", pattern="^(zh|en)$")
-    contact_point_id: int = Field(ge=1)
+    contact_point_id: RowIdField
     nonce: str = Field(default="", max_length=64)
     send: bool = Field(default=False, description="false: render a preview only")
 
@@ -640,7 +641,7 @@ def call_form(
     principal: SignedIn,
     session: DbSession,
     config: Config,
-    contact_point_id: Annotated[int, Form(ge=0)] = 0,
+    contact_point_id: Annotated[int, Form(ge=0, le=ROW_ID_MAX)] = 0,
     disposition: Annotated[str, Form(max_length=24)] = "",
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
@@ -775,7 +776,7 @@ def message_form(
     session: DbSession,
     config: Config,
     template: Annotated[str, Form(max_length=80)] = "",
-    contact_point_id: Annotated[int, Form(ge=0)] = 0,
+    contact_point_id: Annotated[int, Form(ge=0, le=ROW_ID_MAX)] = 0,
     nonce: Annotated[str, Form(max_length=64)] = "",
     action: Annotated[str, Form(pattern="^(preview|send)$")] = "preview",
 ) -> Response:
