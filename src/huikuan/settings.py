@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     # Letters: the worker writes each letter's PDF here for the print-and-mail house.
     letter_spool_dir: Path = Path("var/letters")
 
+    # The debtor's own page: the address debtors reach the app at (links in reminders and
+    # letters), and, for the demo only, a folder standing in for the debtors' phones and
+    # mailboxes (one-time codes are written there instead of sent; never set in production).
+    public_base_url: str = "http://127.0.0.1:8000"
+    demo_inbox_dir: Path | None = None
+
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:

@@ -25,8 +25,10 @@ channel is not phone / sms / im / visit; the party is not the debtor; the debtor
 the counting zone (Beijing); the date is within a day of a pack's or the outsourcing rule's start;
 it carries anything else the packs read (``content``, ``discloses_debt``, ``visibility`` …); a
 number is not plain ASCII; the debtor's history has a ``consent`` event (it can lift quiet hours
-and the cap) or a ``data_update`` event (reachability, joint debts), or any event later than the
-proposal (a deferral could move past it). Third-party calls, texts and letters in the history do
+and the cap), a ``data_update`` event (reachability, joint debts), one of the debtor's own
+designations (``medium_opt_out``, ``inconvenient_time``: the opt-out and debtor-times rules
+decide those) or an opt-out reply, or any event later than the proposal (a deferral could move
+past it). Third-party calls, texts and letters in the history do
 not force the scalar path: the only thing a consumer-contact rule reads from them is a call
 attempt to the same number, which the fast path counts. All proposals that share a number and a
 counting day take the same path, so the in-batch counting below never crosses paths.
@@ -83,8 +85,11 @@ call_type        String
 content_type     String                    outsourcing_notice; for holds: dispute, complaint,
                                            deceased, bankruptcy, litigation_hold
 status           String                    delivered / returned_undeliverable / in_transit;
-                                           lifted (holds); revoked (consents)
+                                           lifted (holds); revoked (consents);
+                                           withdrawn (designations)
 debt_ids         List(String)              null or empty: every debt
+weekdays, from,  List(String), String …    on ``inconvenient_time`` rows only: the designation
+to, until                                  (passed as ``debtor.inconvenient_times``)
 (any other field of the request's EVENT, e.g. ``consent_type``, ``consent_to_call_at``,
 ``update``, ``from_number``, ``content``: passed to the scalar check)
 ================ ========================= ====================================================
@@ -107,6 +112,7 @@ import polars as pl
 
 from huikuan.compliance import engine
 from huikuan.compliance.cn import CN_PACKS, CNParams, _digits
+from huikuan.compliance.designated import INCONVENIENT_TIME, OPT_OUT, inconvenient_times_in_force
 from huikuan.compliance.packs import RulePack
 from huikuan.compliance.request import CheckRequest, Event, RequestError, parse_request
 from huikuan.compliance.verdict import Decision, Verdict
@@ -155,7 +161,7 @@ FAST_CHANNELS = ("phone", "sms", "im", "visit")
 _FAST_READS = frozenset({"datetime", "channel", "party", "caller", "to_number", "call_type"})
 _FAST_READS |= {"purpose", "collector_count"}
 # History channels whose events the fast path does not model.
-UNMODELLED_HISTORY = ("consent", "data_update", "medium_opt_out")
+UNMODELLED_HISTORY = ("consent", "data_update", OPT_OUT, INCONVENIENT_TIME)
 
 # What an earlier allowed proposal of the batch becomes in the scalar request: a placed call
 # with no outcome recorded.
@@ -214,7 +220,18 @@ def request_json(
     debtor: dict[str, Any] = {}
     if proposal.get("timezone") is not None:
         debtor["timezone"] = proposal["timezone"]
-    events = [event_json(row) for row in history]
+    rows = list(history)
+    # The debtor's own inconvenient times (rows with ``weekdays`` / ``from`` / ``to`` /
+    # ``until`` columns) are designations the request carries on the debtor, not events.
+    designated = [
+        {name: _json_value(name, value) for name, value in row.items() if value is not None}
+        for row in rows
+        if row.get("channel") == INCONVENIENT_TIME
+    ]
+    if designated:
+        moment = proposal["datetime"]
+        debtor["inconvenient_times"] = inconvenient_times_in_force(designated, moment)
+    events = [event_json(row) for row in rows if row.get("channel") != INCONVENIENT_TIME]
     for row in earlier:
         placed = contact_json(row)
         events.append({name: placed[name] for name in _PLACED_FIELDS if name in placed})

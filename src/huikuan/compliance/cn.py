@@ -21,7 +21,13 @@ CN-bank-base       2023-03-01   2011-01-01   outsourcing notice before an agency
                                              collection from unrelated third parties (C4 art.
                                              68, C8 item 5)
 CN-PIPL            2021-11-01   2021-11-01   no disclosure of the debt to a third party (arts.
-                                             23, 28–29); no public disclosure (art. 25)
+                                             23, 28–29); no public disclosure (art. 25); no
+                                             contact by a channel the person opted out of
+                                             (art. 44) unless they withdrew the opt-out;
+                                             ``CN-HK-DEBTOR-TIMES``, a platform commitment
+                                             resting on art. 44 (not a statutory window): no
+                                             contact at a time the debtor designated as
+                                             inconvenient (deferred until it ends)
 ================== ============ ============ ===============================================
 
 Not encoded, on purpose:
@@ -81,6 +87,13 @@ name are ignored by the parser, so only fields it already reads are used):
 * Public posting: ``visibility`` public/contacts; ``content_flags`` ``public_posting`` or
   ``public_notice``; a letter or visit at ``location`` work/workplace/public with
   ``discloses_debt``; a postcard with ``discloses_debt``; debt words on ``envelope_text``.
+* Opt-outs: a ``medium_opt_out`` event (``medium``, optional ``to_number`` / ``to_address``) or
+  an inbound reply with ``content_type: STOP`` closes that channel to the person (that address
+  only, when named); a later ``medium_opt_out`` with the same terms and ``status`` withdrawn /
+  revoked reopens it (:mod:`huikuan.compliance.designated`).
+* Debtor's own inconvenient times: ``debtor.inconvenient_times`` (the request builder fills it
+  from the debtor's designations in force); ``CN-HK-DEBTOR-TIMES`` defers a contact to the
+  debtor inside one until it ends, in every candidate zone; letters are not timed.
 
 Messages name the facts in English and Chinese; phone numbers are always masked (138****1234).
 The rules of one check share a single sorted copy of the earlier events (a one-entry,
@@ -98,6 +111,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from huikuan.compliance.designated import designated_clear, is_withdrawal, opt_out_withdrawn
 from huikuan.compliance.packs import Rule, RulePack
 from huikuan.compliance.request import CheckRequest, Contact, Event, events_before
 from huikuan.compliance.timezones import allowed_everywhere, candidate_zones, next_allowed, within
@@ -295,6 +309,18 @@ class BankBaseParams:
 
 
 @dataclass(frozen=True, slots=True)
+class DebtorTimesParams:
+    """``CN-HK-DEBTOR-TIMES``: the platform's commitment to the debtor's own inconvenient times
+    (no statutory number; carried in the CN-PIPL pack because art. 44 is what it rests on)."""
+
+    # A letter is mailed, not delivered at an hour the debtor could find inconvenient.
+    channels: frozenset[str] = CONTACT_CHANNELS - {"letter"}
+    default_timezone: str = BEIJING
+    consent: ConsentPolicy = field(default_factory=ConsentPolicy)
+    exempt_purposes: frozenset[str] = frozenset({"legally_required"})
+
+
+@dataclass(frozen=True, slots=True)
 class PIPLParams:
     """CN-PIPL: 《个人信息保护法》 (C1, primary text)."""
 
@@ -303,6 +329,7 @@ class PIPLParams:
     public_locations: frozenset[str] = frozenset({"public", "public_place"})
     # Purposes a channel opt-out does not stop (a notice the law itself requires).
     opt_out_exempt_purposes: frozenset[str] = frozenset({"legally_required"})
+    debtor_times: DebtorTimesParams = field(default_factory=DebtorTimesParams)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1239,10 +1266,11 @@ def _pipl_opt_out_rule(params: PIPLParams) -> Rule:
         medium = _opt_out_medium(contact.channel)
         person = _party(contact)
         address = contact.to_number or contact.to_address
-        for event in _history(request):
+        history = _history(request)
+        for event in history:
             if _party(event) != person:
                 continue
-            if event.channel == "medium_opt_out":
+            if event.channel == "medium_opt_out" and not is_withdrawal(event):
                 stopped = _opt_out_medium(event.medium or "")
                 named = event.to_number or event.to_address
             elif not _outbound(event) and (event.content_type or "").upper() == "STOP":
@@ -1251,6 +1279,9 @@ def _pipl_opt_out_rule(params: PIPLParams) -> Rule:
             else:
                 continue
             if stopped != medium or (named and address and named != address):
+                continue
+            # The person took this one back later (designated.py: same terms, withdrawn).
+            if opt_out_withdrawn(event.datetime, person, stopped, named, history, _opt_out_medium):
                 continue
             zone = ZoneInfo(request.debtor.timezone or BEIJING)
             yield Finding(
@@ -1265,6 +1296,68 @@ def _pipl_opt_out_rule(params: PIPLParams) -> Rule:
     return Rule("CN-PIPL-44-OPT-OUT", "No contact through a channel the person opted out of", check)
 
 
+DEBTOR_TIMES_ID = "CN-HK-DEBTOR-TIMES"
+_DEBTOR_TIMES_SOURCE = (
+    "a platform commitment, not a statutory time window, grounded on PIPL art. 44 and the CBA "
+    "guideline's reasonable time"
+)
+_DEBTOR_TIMES_SOURCE_ZH = (
+    "平台承诺，非法定时段，依据《个人信息保护法》第44条及CBA指引的“合理时间”要求"
+)
+
+
+def _debtor_times_rule(params: DebtorTimesParams) -> Rule:
+    """Times the debtor told us are inconvenient (``debtor.inconvenient_times``): a contact
+    inside one waits until it ends, as quiet hours do. No CN text sets such a window; this is
+    Huikuan's commitment, read from PIPL art. 44 (the right to limit processing) and the CBA
+    guideline's call for collection at a reasonable time (C10 ch. 3). A consent to be contacted
+    at that time (``consent_type: inconvenient_time`` or ``consent_to_call_at``) lifts it."""
+
+    def check(request: CheckRequest) -> Iterator[Finding]:
+        contact = request.proposed
+        designations = request.debtor.inconvenient_times
+        if (
+            not designations
+            or not _applies(contact)
+            or contact.channel not in params.channels
+            or _party(contact) != CONSUMER
+            or contact.purpose in params.exempt_purposes
+        ):
+            return
+        zones = candidate_zones(request, params.default_timezone)
+        moment = contact.datetime
+        clear = designated_clear(moment, zones, designations)
+        if clear is not None and clear <= moment:
+            return
+        home = zones[0]
+        if consent_covers(
+            request, params.consent, home, frozenset({"inconvenient_time"}), time_agreement=True
+        ):
+            return
+        at = f"{_show(moment, home)} ({home.key})"
+        if clear is None:
+            yield Finding(
+                Effect.BLOCK,
+                f"{contact.channel} contact at {at}: the debtor designated every time in the "
+                f"coming year as inconvenient ({_DEBTOR_TIMES_SOURCE})",
+                f"拟于{at}以{contact.channel}联系：债务人已将未来一年的所有时间指定为不便联系时间"
+                f"（{_DEBTOR_TIMES_SOURCE_ZH}）",
+            )
+            return
+        yield Finding(
+            Effect.DEFER,
+            f"{contact.channel} contact at {at} falls in a time the debtor designated as "
+            f"inconvenient ({_DEBTOR_TIMES_SOURCE}); next allowed {_show(clear, home)}",
+            f"拟于{at}以{contact.channel}联系，处于债务人指定的不便联系时间"
+            f"（{_DEBTOR_TIMES_SOURCE_ZH}）；最早可于{_show(clear, home)}联系",
+            next_allowed_at=clear,
+        )
+
+    return Rule(
+        DEBTOR_TIMES_ID, "No contact at a time the debtor designated as inconvenient", check
+    )
+
+
 def pipl_pack(params: PIPLParams | None = None) -> RulePack:
     """CN-PIPL: the Personal Information Protection Law (C1), in force 2021-11-01."""
     p = params or PIPLParams()
@@ -1273,7 +1366,12 @@ def pipl_pack(params: PIPLParams | None = None) -> RulePack:
         version="2021-11-01",
         jurisdiction="CN",
         effective=date(2021, 11, 1),
-        rules=(_pipl_disclosure_rule(p), _pipl_public_rule(p), _pipl_opt_out_rule(p)),
+        rules=(
+            _pipl_disclosure_rule(p),
+            _pipl_public_rule(p),
+            _pipl_opt_out_rule(p),
+            _debtor_times_rule(p.debtor_times),
+        ),
     )
 
 

@@ -2,7 +2,9 @@
 
 ``propose_contact`` builds the contact-check request from the database (the debtor's time zone,
 the creditor's jurisdiction, every earlier attempt to this debtor by the lender or any agency,
-the case's holds and the outsourcing notice) → :func:`huikuan.compliance.engine.check` → a
+the case's holds and the outsourcing notice, the debtor's stored consents and opt-outs, and the
+inconvenient times they designated and have not withdrawn, as ``debtor.inconvenient_times``)
+→ :func:`huikuan.compliance.engine.check` → a
 :class:`ContactAttempt` row carrying the decision, the reasons and the next allowed time, plus
 an audit entry. Only an allowed contact is marked executed; blocked and deferred proposals are
 kept as evidence of what the guard stopped.
@@ -22,6 +24,7 @@ from huikuan.access.policy import Principal, get_case
 from huikuan.accounts.models import ContactPoint, Debtor
 from huikuan.audit.service import record
 from huikuan.cases.models import Case, Hold
+from huikuan.compliance.designated import INCONVENIENT_TIME, inconvenient_times_in_force
 from huikuan.compliance.engine import check
 from huikuan.compliance.models import ContactAttempt, ContactOverride, DebtorEvent
 from huikuan.compliance.registry import default_packs
@@ -136,11 +139,16 @@ def build_request(session: Session, case: Case, proposed: ProposedContact) -> Ch
         if attempt.purpose in NOTICE_PURPOSES:
             event["content_type"] = attempt.purpose
         events.append(event)
+    designated_times: list[dict[str, Any]] = []
     for stored in session.scalars(
         select(DebtorEvent)
         .where(DebtorEvent.debtor_id == debtor.id, DebtorEvent.at <= _utc(proposed.at))
         .order_by(DebtorEvent.at, DebtorEvent.id)
     ):
+        if stored.channel == INCONVENIENT_TIME:
+            # Read by the rules as the debtor's designations, not as an event that happened.
+            designated_times.append(stored.event)
+            continue
         events.append(
             {**stored.event, "debt_ids": stored.event.get("debt_ids") or [f"case-{case.id}"]}
         )
@@ -159,7 +167,10 @@ def build_request(session: Session, case: Case, proposed: ProposedContact) -> Ch
         )
     raw: dict[str, Any] = {
         "jurisdiction": jurisdiction,
-        "debtor": {"timezone": debtor.timezone or DEFAULT_ZONES.get(jurisdiction)},
+        "debtor": {
+            "timezone": debtor.timezone or DEFAULT_ZONES.get(jurisdiction),
+            "inconvenient_times": inconvenient_times_in_force(designated_times, proposed.at),
+        },
         "debts": [{"id": f"case-{case.id}"}],
         "events": events,
         "proposed": {
@@ -335,6 +346,12 @@ def record_debtor_event(
         and parsed.direction == "outbound"
     ):
         raise RequestError("event: outbound contacts are recorded through the guard, not here")
+    if parsed.channel == INCONVENIENT_TIME:
+        # Its hours and days are read on every later check: they are checked where they are made.
+        raise RequestError(
+            "event.channel: inconvenient times are recorded with "
+            "huikuan.compliance.designations.record_inconvenient_time"
+        )
     stored = DebtorEvent(
         debtor_id=case.debtor_id,
         case_id=case.id,

@@ -56,8 +56,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from huikuan.compliance.designated import (
+    INCONVENIENT_TIME,
+    designated_clear,
+    is_withdrawal,
+    opt_out_withdrawn,
+)
 from huikuan.compliance.packs import Check, Rule, RulePack
-from huikuan.compliance.request import CheckRequest, Event, InconvenientTime, RequestError
+from huikuan.compliance.request import CheckRequest, Event, RequestError
 from huikuan.compliance.timezones import allowed_everywhere, next_allowed
 from huikuan.compliance.verdict import Effect, Finding
 
@@ -194,13 +200,6 @@ _MEDIA = {
 }
 _ELECTRONIC_MEDIUM = "electronic"  # an opt-out of every electronic medium (§1006.6(e))
 _CONSENT_LIFTS_OPT_OUT = {"sms": "text_number", "email": "email_address"}
-_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-_WEEKDAY_ALIASES = {
-    "WEEKDAYS": frozenset(range(5)),
-    "WEEKENDS": frozenset({5, 6}),
-    "WEEKEND": frozenset({5, 6}),
-    "ALL": frozenset(range(7)),
-}
 _ANY_DEBT = "(any debt)"
 
 _ENVELOPE_WORDS = re.compile(
@@ -885,6 +884,7 @@ _NON_CONTACT = frozenset(
         "undeliverable_notice",
         FURNISH,
         "medium_opt_out",
+        INCONVENIENT_TIME,
         "hold",
         "internal",
         "note",
@@ -1006,64 +1006,10 @@ def _facts(request: CheckRequest, params: USParams) -> _Facts:
 # ---------------------------------------------------------------------------------------------
 # §1006.6(b): times, places, attorney, employer
 # ---------------------------------------------------------------------------------------------
-def _weekday_set(days: tuple[str, ...]) -> frozenset[int]:
-    if not days:
-        return frozenset(range(7))
-    chosen: set[int] = set()
-    for day in days:
-        if day in _WEEKDAY_ALIASES:
-            chosen |= _WEEKDAY_ALIASES[day]
-        elif day[:3] in _WEEKDAYS:
-            chosen.add(_WEEKDAYS.index(day[:3]))
-    return frozenset(chosen)
-
-
-def _designation_end(designation: InconvenientTime, local: datetime) -> datetime | None:
-    """If ``local`` falls in the designated stretch, the moment the stretch ends."""
-    weekdays = _weekday_set(designation.weekdays)
-    until = designation.until
-    zone = local.tzinfo
-    today = local.date()
-    now = local.time().replace(tzinfo=None)
-    start = designation.start or time(0)
-    end = designation.end
-
-    def active(day: date) -> bool:
-        return day.weekday() in weekdays and (until is None or day <= until)
-
-    if end is None or start < end:  # within one day
-        if active(today) and start <= now and (end is None or now < end):
-            if end is None:
-                return datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
-            return datetime.combine(today, end, tzinfo=zone)
-        return None
-    # The stretch wraps past midnight: [start, 24:00) on the day, [00:00, end) on the next.
-    if active(today) and now >= start:
-        return datetime.combine(today + timedelta(days=1), end, tzinfo=zone)
-    if active(today - timedelta(days=1)) and now < end:
-        return datetime.combine(today, end, tzinfo=zone)
-    return None
-
-
 def _designated_clear(facts: _Facts) -> datetime | None:
     """The first moment at or after the proposed one outside every designated inconvenient time
     in every plausible zone; ``None`` if none within a year (always inconvenient)."""
-    designations = facts.request.debtor.inconvenient_times
-    current = facts.moment
-    for _ in range(800):
-        pushed: datetime | None = None
-        for zone in facts.zones:
-            local = current.astimezone(zone)
-            for designation in designations:
-                end = _designation_end(designation, local)
-                if end is not None and (pushed is None or end > pushed):
-                    pushed = end
-        if pushed is None:
-            return current
-        current = pushed.astimezone(facts.moment.tzinfo)
-        if current - facts.moment > timedelta(days=366):
-            break
-    return None
+    return designated_clear(facts.moment, facts.zones, facts.request.debtor.inconvenient_times)
 
 
 def _check_time(facts: _Facts) -> Iterator[Finding]:
@@ -1588,7 +1534,7 @@ def _opt_outs(facts: _Facts) -> list[_OptOut]:
     """Requests by the proposed person not to use a medium or one address (§1006.14(h)(1))."""
     found = []
     for event in facts.of("medium_opt_out"):
-        if _party(event) == facts.person:
+        if _party(event) == facts.person and not is_withdrawal(event):
             medium = _medium(event.medium or "")
             found.append(_OptOut(medium, event.to_number or event.to_address, event.datetime))
     for event in facts.typed:
@@ -1603,6 +1549,16 @@ def _opt_outs(facts: _Facts) -> list[_OptOut]:
 
 
 def _opt_out_lifted(facts: _Facts, opt_out: _OptOut) -> bool:
+    # The person withdrew the opt-out (a later medium_opt_out with the same terms, withdrawn).
+    if opt_out_withdrawn(
+        opt_out.at,
+        facts.person,
+        opt_out.medium,
+        opt_out.address,
+        facts.of("medium_opt_out"),
+        _medium,
+    ):
+        return True
     consent_type = _CONSENT_LIFTS_OPT_OUT.get(facts.medium)
     if consent_type is None:
         return False

@@ -10,10 +10,14 @@ Data flow (one transaction, so a day's plan is written whole or not at all):
    then lowest account id): two accounts of one debtor never produce two identical texts.
 3. **Contact points.** The debtor's own, still valid mobile (SMS and calls), email or postal
    address, the lowest id first; none → ``no_contact_point``.
-4. **The guard.** Debtors of CN creditors with no stored consents or opt-outs are checked in one
-   call of :func:`huikuan.compliance.batch.plan_contacts` (vectorised, the same verdicts as the
-   scalar engine); every other proposal (US creditors, debtors with stored events) goes through
-   :func:`huikuan.compliance.service.propose_contact` one by one, as a person's contact would.
+4. **The guard.** Debtors of CN creditors with no stored debtor events are checked in one call
+   of :func:`huikuan.compliance.batch.plan_contacts` (vectorised, the same verdicts as the
+   scalar engine); every other proposal goes through
+   :func:`huikuan.compliance.service.propose_contact` one by one, as a person's contact would:
+   US creditors, and debtors with any stored event (consents, opt-out replies, and the debtor's
+   own designations from :mod:`huikuan.compliance.designations`: stop calls, channel opt-outs,
+   inconvenient times, withdrawals). The batch frames carry none of those events, so this
+   routing is what keeps a run-day from planning a contact the scalar guard would refuse.
 5. **Writes.** Messages allowed → a contact attempt (executed) and an outbox row with a send key
    unique per strategy, account, day and channel; calls allowed → a call task in the case
    agent's queue; deferred → the action waits for the guard's next allowed time (``retry_on``)
@@ -460,7 +464,10 @@ def plan_day(
             counts.reasons["no-template"] += 1
             writer.action(action, "no_template", [])
             continue
-        when = action["_retry_at"] or _utc(at)
+        # A retry goes at its next allowed time, or now when that time has passed (a deferral
+        # to later the same day is proposed again on the next run, never back-dated).
+        retry_at = action["_retry_at"]
+        when = max(_utc(retry_at), _utc(at)) if retry_at is not None else _utc(at)
         verdict = decided.get(action["_row"])
         if verdict is None:  # the scalar path: a person's contact would take the same one
             decision, next_allowed_at, rule_ids, attempt_id = _propose_one(

@@ -692,6 +692,36 @@ def open_complaint(
     """Register a complaint with its deadlines; one about conduct puts the case on hold."""
     _require(principal, OPEN_ROLES, "open complaints")
     case = get_case(session, principal, case_id)
+    handler = _handler(session, owner) if owner else None
+    if handler is None and principal.role in HANDLE_ROLES:
+        handler = principal.username
+    return register_complaint(
+        session,
+        case,
+        actor=principal.username,
+        source=source,
+        category=category,
+        summary=summary,
+        now=now,
+        received_at=received_at,
+        owner=handler,
+    )
+
+
+def register_complaint(
+    session: Session,
+    case: Case,
+    *,
+    actor: str,
+    source: str,
+    category: str,
+    summary: str,
+    now: datetime,
+    received_at: datetime | None = None,
+    owner: str | None = None,
+) -> ComplaintRead:
+    """The complaint itself, for a caller already entitled to the case (staff through
+    :func:`open_complaint`, the debtor through their own page)."""
     _choice("source", source, COMPLAINT_SOURCES)
     _choice("category", category, COMPLAINT_CATEGORIES)
     text = _text("summary", summary, required=True, limit=MAX_TEXT)
@@ -700,9 +730,6 @@ def open_complaint(
     received = _utc(now if received_at is None else received_at)
     if received > _utc(now):
         raise InvalidInputError("received_at", "quality.error.future", "is in the future")
-    handler = _handler(session, owner) if owner else None
-    if handler is None and principal.role in HANDLE_ROLES:
-        handler = principal.username
     due = deadlines(Source(source), received)
     complaint = Complaint(
         case_id=case.id,
@@ -713,21 +740,21 @@ def open_complaint(
         acknowledge_due_at=due.acknowledge_by,
         due_at=due.resolve_by,
         status="open",
-        owner=handler,
-        opened_by=principal.username,
+        owner=owner,
+        opened_by=actor,
     )
     session.add(complaint)
     session.flush()
     if COMPLAINT_CATEGORIES[category].about_conduct:
         hold = _join_or_start_hold(
-            session, case.id, "complaint", principal.username, now, f"complaint {complaint.id}"
+            session, case.id, "complaint", actor, now, f"complaint {complaint.id}"
         )
         complaint.hold_id = hold.id
         session.flush()
     record(
         session,
         at=now,
-        actor=principal.username,
+        actor=actor,
         action="complaint.opened",
         entity="case",
         entity_id=case.id,
@@ -896,6 +923,15 @@ def open_dispute(
     """Register a dispute; collection on the case stops (a ``dispute`` hold) until decided."""
     _require(principal, OPEN_ROLES, "open disputes")
     case = get_case(session, principal, case_id)
+    return register_dispute(
+        session, case, actor=principal.username, reason=reason, evidence_note=evidence_note, now=now
+    )
+
+
+def register_dispute(
+    session: Session, case: Case, *, actor: str, reason: str, evidence_note: str, now: datetime
+) -> DisputeRead:
+    """The dispute itself and its hold, for a caller already entitled to the case."""
     _choice("reason", reason, DISPUTE_REASONS)
     note = _text("evidence_note", evidence_note, required=False, limit=MAX_TEXT)
     dispute = Dispute(
@@ -903,20 +939,18 @@ def open_dispute(
         reason=reason,
         evidence_note=note,
         status="open",
-        opened_by=principal.username,
+        opened_by=actor,
         opened_at=_utc(now),
     )
     session.add(dispute)
     session.flush()
-    hold = _join_or_start_hold(
-        session, case.id, "dispute", principal.username, now, f"dispute {dispute.id}"
-    )
+    hold = _join_or_start_hold(session, case.id, "dispute", actor, now, f"dispute {dispute.id}")
     dispute.hold_id = hold.id
     session.flush()
     record(
         session,
         at=now,
-        actor=principal.username,
+        actor=actor,
         action="dispute.opened",
         entity="case",
         entity_id=case.id,

@@ -57,7 +57,7 @@ from huikuan.web.auth import (
 from huikuan.web.deps import WebConfig, utc_now
 from huikuan.web.i18n import choose_language
 from huikuan.web.metrics import WebMetrics
-from huikuan.web.rendering import STATIC, render
+from huikuan.web.rendering import STATIC, PageRefusal, render
 
 log = get_logger("huikuan.web")
 
@@ -271,6 +271,11 @@ def _add_error_handlers(app: FastAPI) -> None:
         if request.headers.get("hx-request") == "true":
             return PlainTextResponse("", status_code=401, headers={"HX-Redirect": login})
         return RedirectResponse(login, status_code=303)
+
+    @app.exception_handler(PageRefusal)
+    async def refused_with_page(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, PageRefusal)
+        return exc.response
 
     @app.exception_handler(CsrfError)
     async def csrf_refused(request: Request, _exc: Exception) -> Response:

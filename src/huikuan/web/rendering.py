@@ -82,3 +82,12 @@ def render(
 ) -> Response:
     full = base_context(request) | dict(context or {})
     return templates.TemplateResponse(request, name, full, status_code=status_code)
+
+
+class PageRefusal(Exception):  # noqa: N818 - a refusal, answered with its own page
+    """Raise with a rendered error page: the request's transaction rolls back (nothing
+    half-written) and the app answers with ``response`` (see ``app._add_error_handlers``)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response

@@ -12,21 +12,28 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import Engine, select
 
+from huikuan.accounts.models import ContactPoint
+from huikuan.cases.models import Case, Plan
 from huikuan.db.engine import make_engine, transaction
 from huikuan.db.migrate import current_revision, head_revision
 from huikuan.logs import configure_logging, get_logger
 from huikuan.portal.tokens import authenticate
+from huikuan.security.crypto import FieldCipher
 from huikuan.security.keystore import cipher_from_settings
+from huikuan.selfservice.links import link_secret, make_link_token
 from huikuan.settings import Settings, get_settings
 from huikuan.web.app import create_app
 from huikuan.web.demo_users import seed_demo_users
+from huikuan.web.deps import BUSINESS_TZ
 
 SECRET_ENV = "HUIKUAN_SECRET_KEY"
 DEV_SECRET_FILE = Path("var/dev-web-secret")
@@ -55,6 +62,44 @@ def secret_key(path: Path = DEV_SECRET_FILE) -> str:
     return key
 
 
+DEMO_INBOX = Path("var/demo/inbox")
+
+
+def demo_debtor_lines(
+    engine: Engine, cipher: FieldCipher, secret: str, settings: Settings, today: date
+) -> list[str]:
+    """A debtor link to try the debtor's own page with, and the (synthetic) number to type.
+
+    The demo debtor is the first active case 90+ days past due (so settlements are offered)
+    without a plan, whose debtor has a valid mobile of their own.
+    """
+    with transaction(engine) as session:
+        found = session.execute(
+            select(Case.id, ContactPoint.value_enc)
+            .join(ContactPoint, ContactPoint.debtor_id == Case.debtor_id)
+            .where(
+                Case.state == "active",
+                Case.dpd >= 90,
+                ContactPoint.owner_type == "self",
+                ContactPoint.kind == "mobile",
+                ContactPoint.status != "invalid",
+                ~select(Plan.id).where(Plan.case_id == Case.id).exists(),
+            )
+            .order_by(Case.id)
+            .limit(1)
+        ).first()
+    if found is None:
+        return []
+    token = make_link_token(link_secret(secret), found[0], issued_on=today)
+    phone = cipher.decrypt(found[1], context="contact.value")
+    base = settings.public_base_url.rstrip("/")
+    return [
+        "Debtor's own page (债务人自助, synthetic demo debtor):",
+        f"  {base}/d/{token}",
+        f"  type the mobile on file: {phone}; the one-time code appears at {base}/d-inbox",
+    ]
+
+
 def build_app(settings: Settings, *, demo_users: bool = False) -> tuple[FastAPI, list[str]]:
     """The app for ``settings`` and, with ``demo_users``, the sign-in lines to print."""
     engine = make_engine(settings.database_url)
@@ -69,6 +114,13 @@ def build_app(settings: Settings, *, demo_users: bool = False) -> tuple[FastAPI,
         with transaction(engine) as session:
             seeded = seed_demo_users(session)
         lines = [f"  {role:<16} {username} / {password}" for username, role, password in seeded]
+        lines += demo_debtor_lines(
+            engine,
+            cipher_from_settings(settings),
+            secret_key(),
+            settings,
+            datetime.now(UTC).astimezone(BUSINESS_TZ).date(),
+        )
     web = create_app(
         engine,
         cipher_from_settings(settings),
@@ -89,6 +141,11 @@ def settings_app() -> FastAPI:
 def serve(
     host: str = "127.0.0.1", port: int = 8000, *, demo_users: bool = False, workers: int = 1
 ) -> None:
+    if demo_users and not os.environ.get("HUIKUAN_DEMO_INBOX_DIR"):
+        # No phone network in the demo: codes go to a folder the /d-inbox page lists. Set in
+        # the environment so every server process (uvicorn's workers) reads the same setting.
+        os.environ["HUIKUAN_DEMO_INBOX_DIR"] = str(DEMO_INBOX)
+        get_settings.cache_clear()
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
     web, lines = build_app(settings, demo_users=demo_users)
