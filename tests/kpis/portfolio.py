@@ -14,6 +14,19 @@ A4    13    CARD     2026-03-10   40,000    —           M1 03-10, M2 03-25; pa
 A5    10    LOAN     2026-01-10   0         2026-02-20  M1 01-10; settled before the period
 A6    14    CARD     2026-02-01   60,000    —           M2 02-01, M0 03-31; paid 15,000 on 03-31
 ====  ====  =======  ===========  ========  ==========  =================================
+
+Satisfaction surveys (agent = the agent of the surveyed contact, not the case's):
+
+==  ====  =====  ======  ========  =====
+id  case  agent  sent    answered  score
+==  ====  =====  ======  ========  =====
+S1  10    7      03-02   03-03     5
+S2  11    8      03-05   03-06     3      (case 11's current agent is 7)
+S3  12    8      03-10   —         —
+S4  13    7      02-25   03-01     4      (sent before the period, answered in it)
+S5  14    —      03-30   04-02     1      (a page action; answered after the period)
+S6  10    7      04-01   —         —      (after the period: in no figure)
+==  ====  =====  ======  ========  =====
 """
 
 from __future__ import annotations
@@ -138,4 +151,15 @@ def portfolio() -> kf.KpiFrames:
         staff=staff,
         arms=arms,
         severity=severity,
+        surveys=kf.frame(
+            [
+                (1, 10, 7, d(3, 2), d(3, 3), 5),
+                (2, 11, 8, d(3, 5), d(3, 6), 3),
+                (3, 12, 8, d(3, 10), None, None),
+                (4, 13, 7, d(2, 25), d(3, 1), 4),
+                (5, 14, None, d(3, 30), d(4, 2), 1),
+                (6, 10, 7, d(4, 1), None, None),
+            ],
+            kf.SURVEYS,
+        ),
     )

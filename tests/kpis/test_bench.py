@@ -7,7 +7,7 @@ import json
 import pytest
 
 from huikuan.bench.kpis import build_frames, run
-from huikuan.kpis.definitions import SLICES
+from huikuan.kpis.definitions import KPIS, SLICES
 
 
 def test_bench_prints_a_line_per_run(capsys: pytest.CaptureFixture[str]) -> None:
@@ -20,7 +20,7 @@ def test_bench_prints_a_line_per_run(capsys: pytest.CaptureFixture[str]) -> None
         *(f"kpis.refresh.{name}" for name in SLICES),
         "kpis.refresh",
     ]
-    assert lines[1]["kpis"] == 16
+    assert lines[1]["kpis"] == len(KPIS)
 
 
 def test_synthetic_frames_have_a_year_of_history() -> None:
@@ -29,3 +29,6 @@ def test_synthetic_frames_have_a_year_of_history() -> None:
     months = frames.history.get_column("business_date").dt.strftime("%Y-%m").n_unique()
     assert months >= 12
     assert frames.accounts.get_column("balance").min() >= 0  # type: ignore[operator]
+    answered = frames.surveys.filter(frames.surveys.get_column("score").is_not_null())
+    assert counts["surveys"] > answered.height > 0
+    assert set(answered.get_column("score").unique().to_list()) <= {1, 2, 3, 4, 5}

@@ -240,3 +240,33 @@ def test_a_bank_transfer_gets_its_reference(
     page.get_by_label("银行转账").check()
     page.get_by_role("button", name="去支付").click()
     expect(page.get_by_test_id("bank-reference")).to_have_text(re.compile(r"^HK-CASE-c3-\d{2}$"))
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter(e => e.type !== 'hidden')
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+               && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+  .map(e => e.outerHTML)"""
+
+
+def test_every_page_is_labelled_for_screen_readers_and_works_by_keyboard(
+    server: str, page: Page, world: World, phone: Phone
+) -> None:
+    link = link_for(world.ids["c1"])
+    page.goto(f"{server}/d/{link}")
+    assert page.evaluate(UNLABELLED) == []
+    # By keyboard alone: the skip link first, then the field, typing, Enter submits.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="跳到正文")).to_be_focused()
+    page.get_by_label("手机号或邮箱").focus()
+    page.keyboard.type(DEBTOR_MOBILE)
+    page.keyboard.press("Enter")
+    page.get_by_label("验证码（6 位数字）").focus()
+    page.keyboard.type(phone.last_code)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("balance")).to_be_visible()
+    for path in ("", "/pay", "/plan", "/dispute", "/complaint", "/contact"):
+        page.goto(f"{server}/d/{link}{path}")
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        assert page.evaluate(UNLABELLED) == [], path
+        assert page.locator("h1").count() == 1, path

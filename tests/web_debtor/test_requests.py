@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -14,7 +15,7 @@ from huikuan.compliance.service import ProposedContact, propose_contact
 from huikuan.db.engine import transaction
 from huikuan.quality.models import Complaint, Dispute
 from huikuan.selfservice.models import DebtorAttachment, DebtorRequest, SelfServiceTerms
-from tests.web.conftest import START, FakeClock, World
+from tests.web.conftest import START, FakeClock, World, login
 from tests.web_debtor.conftest import REFERENCE, Phone, link_for, sign_in
 
 TODAY = date(2026, 11, 20)
@@ -268,3 +269,45 @@ def test_another_debtors_requests_never_show(
     home = debtor_client.get(f"/d/{c3}").text
     assert "停止电话联系" not in home.split("我的申请与进度")[1]
     assert "CASE-c1" not in home
+
+
+def test_qa_opens_the_debtors_attachment_and_an_agent_may_not(
+    debtor_app: FastAPI, debtor_client: TestClient, world: World, phone: Phone
+) -> None:
+    link = link_for(world.ids["c1"])
+    token = sign_in(debtor_client, link, phone)
+    recording = b"ID3\x04\x00" + b"\x01" * 40
+    debtor_client.post(
+        f"/d/{link}/complaint",
+        data={"csrf_token": token, "category": "collector_conduct", "summary": "被辱骂"},
+        files={"attachment": ("call.mp3", recording, "audio/mpeg")},
+    )
+    with transaction(world.engine) as s:
+        attachment_id = s.scalars(select(DebtorAttachment.id)).one()
+    with TestClient(debtor_app, base_url="http://testserver") as qa:
+        login(qa, "qa")
+        listing = qa.get("/quality/complaints").text
+        assert f'data-testid="attachment-{attachment_id}"' in listing
+        download = qa.get(f"/staff/attachments/{attachment_id}")
+        assert download.status_code == 200
+        assert download.content == recording
+    with TestClient(debtor_app, base_url="http://testserver") as agent:
+        login(agent, "a1")
+        assert agent.get(f"/staff/attachments/{attachment_id}").status_code == 404
+    with TestClient(debtor_app, base_url="http://testserver") as stranger:
+        refused = stranger.get(f"/staff/attachments/{attachment_id}", follow_redirects=False)
+        assert refused.status_code == 303  # to the sign-in page
+        assert refused.content != recording
+
+
+def test_the_agent_sees_the_debtors_wishes_on_the_case_page(
+    debtor_app: FastAPI, debtor_client: TestClient, world: World, phone: Phone
+) -> None:
+    link = link_for(world.ids["c1"])
+    token = sign_in(debtor_client, link, phone)
+    debtor_client.post(f"/d/{link}/contact/stop-calls", data={"csrf_token": token})
+    with TestClient(debtor_app, base_url="http://testserver") as agent:
+        login(agent, "a1")
+        page = agent.get(f"/cases/{world.ids['c1']}").text
+    assert 'data-testid="designations"' in page
+    assert "debtor_page" in page

@@ -5,7 +5,8 @@
 of bucket history (an entry row at placement, then about one bucket move in two months),
 payments (about one receipt in five account-months), contact attempts (about eight a year per
 account, a few percent stopped by the guard with rule ids), promises, complaints, legal
-matters, agent activity days and strategy arms. Then it times
+matters, agent activity days, strategy arms and satisfaction surveys (about one in three
+accounts a year, a third of them answered with a score 1–5 within three days). Then it times
 :func:`huikuan.kpis.engine.compute_all` over the year: once unsliced and once per slice of
 :data:`huikuan.kpis.definitions.SLICES` (the refresh a dashboard needs), printing JSON lines
 like the other bench modules:
@@ -225,6 +226,30 @@ def build_frames(n: int, seed: int = 7) -> tuple[kf.KpiFrames, dict[str, int]]:
             ),
         }
     )
+    sv_case, sv_day = events(0.3)
+    answered = rng.random(sv_case.size) < 0.35
+    surveys = (
+        pl.DataFrame(
+            {
+                "survey_id": np.arange(1, sv_case.size + 1),
+                "case_id": sv_case,
+                "agent_id": agents[sv_case - 1],
+                "sent_on": sv_day,
+                "answered_on": sv_day + rng.integers(0, 4, sv_case.size),
+                "score": rng.choice(5, sv_case.size, p=[0.05, 0.1, 0.2, 0.35, 0.3]) + 1,
+            }
+        )
+        .with_columns(
+            pl.col("sent_on", "answered_on").cast(pl.Int32).cast(pl.Date),
+            pl.Series("answered", answered),
+        )
+        .with_columns(
+            pl.when(pl.col("answered")).then(pl.col("answered_on")).alias("answered_on"),
+            pl.when(pl.col("answered")).then(pl.col("score")).alias("score"),
+        )
+        .select(list(kf.SURVEYS))
+        .cast(dict(kf.SURVEYS))  # type: ignore[arg-type]
+    )
     frames = kf.KpiFrames(
         accounts=accounts,
         cases=cases,
@@ -239,10 +264,11 @@ def build_frames(n: int, seed: int = 7) -> tuple[kf.KpiFrames, dict[str, int]]:
         staff=staff.cast(dict(kf.STAFF)),  # type: ignore[arg-type]
         arms=arms,
         severity=severity_table(portfolio.policies),
+        surveys=surveys,
     )
     counts = {
         name: getattr(frames, name).height
-        for name in ("accounts", "history", "payments", "attempts", "promises")
+        for name in ("accounts", "history", "payments", "attempts", "promises", "surveys")
     }
     return frames, counts
 

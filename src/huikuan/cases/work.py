@@ -71,6 +71,7 @@ from huikuan.messaging.service import (
     render_row,
 )
 from huikuan.org.models import Agency, Creditor, Product, Role
+from huikuan.selfservice.links import configured_link_maker
 
 WORK_ROLES: frozenset[Role] = frozenset({Role.AGENT, Role.TEAM_LEAD})
 """Who works cases: log calls, take promises, propose plans, send messages."""
@@ -226,6 +227,7 @@ def case_values(
         "due_date": today,
         "hotline": HOTLINE,
         "agency": agency.name if agency is not None else "",
+        "link": configured_link_maker()(case.id, today),
     }
     if promise is not None:
         values["promised_amount"] = promise.amount

@@ -64,6 +64,7 @@ from huikuan.db.bulk import reserve_ids, sync_id_sequence
 from huikuan.dispatch.outbox import NewMessage, stage
 from huikuan.org.models import Agency, Creditor, Role, User
 from huikuan.payments.models import Payment
+from huikuan.selfservice.links import LinkMaker, configured_link_maker
 from huikuan.strategy.document import Strategy
 from huikuan.strategy.planning import ACTION_SCHEMA, assign_segments, due_actions
 
@@ -398,8 +399,13 @@ def plan_day(
     *,
     hotline: str = "95588",
     demo_letters: bool = False,
+    link_of: LinkMaker | None = None,
 ) -> PlanCounts:
-    """Decide, check and write the day's actions (module docstring); returns the counts."""
+    """Decide, check and write the day's actions (module docstring); returns the counts.
+
+    ``link_of``: the debtor-page link of a case for a day (the installation's when None).
+    """
+    link_of = link_of or configured_link_maker()
     counts = PlanCounts()
     zone = at.tzinfo
     assert isinstance(zone, ZoneInfo)
@@ -448,7 +454,7 @@ def plan_day(
     writer = _Writer(session, strategy, as_of, at, zone)
     for action in actions.iter_rows(named=True):
         channel = action["channel"]
-        values = _values(action, as_of, hotline)
+        values = _values(action, as_of, hotline, link_of)
         if channel == "legal":
             counts.legal_referrals += 1
             writer.action(action, "queued", [])
@@ -498,12 +504,19 @@ def plan_day(
 
 
 def plan_outsourcing_notices(
-    session: Session, as_of: date, at: datetime, texts: Texts, *, hotline: str = "95588"
+    session: Session,
+    as_of: date,
+    at: datetime,
+    texts: Texts,
+    *,
+    hotline: str = "95588",
+    link_of: LinkMaker | None = None,
 ) -> int:
     """The lender tells each debtor whose case went to an agency, before the agency may contact
     them (C6 art. 41): one SMS from the lender per case and agency, through the guard, staged
     like any message; returns how many were staged. A case whose notice the guard stopped is
     tried again the next day."""
+    link_of = link_of or configured_link_maker()
     zone = at.tzinfo
     assert isinstance(zone, ZoneInfo)
     told = select(ContactAttempt.case_id).where(
@@ -557,7 +570,7 @@ def plan_outsourcing_notices(
     writer = _Writer(session, None, as_of, at, zone)
     staged = 0
     for notice in notices.iter_rows(named=True):
-        values = _values(notice, as_of, hotline)
+        values = _values(notice, as_of, hotline, link_of)
         values["agent_no"] = "system"
         text = texts("SMS-OUTSOURCING-NOTICE", values, notice["jurisdiction"], notice["language"])
         if text is None:
@@ -662,9 +675,12 @@ def _decide(
     return {row[0]: (row[1], row[2], row[3]) for row in verdicts.iter_rows()}
 
 
-def _values(action: dict[str, Any], as_of: date, hotline: str) -> dict[str, object]:
+def _values(
+    action: dict[str, Any], as_of: date, hotline: str, link_of: LinkMaker
+) -> dict[str, object]:
     """The template variables of :data:`huikuan.messaging.service.VARIABLES` for an action."""
     return {
+        "link": link_of(int(action["case_id"]), as_of),
         "institution": action["institution"],
         "agent_no": action["agent_no"],
         "amount": int(action["balance"] or 0),

@@ -1,4 +1,10 @@
-"""``run_day``: the named, timed stages of one business day over the database portfolio."""
+"""``run_day``: the named, timed stages of one business day over the database portfolio.
+
+Stages, each in its own transaction and timed: ingest, nightly, plans, allocate,
+outsourcing_notice, plan (the strategy's actions), surveys (the post-contact satisfaction
+surveys of :mod:`huikuan.kpis.survey`: after the strategy's messages, so a survey never takes
+a collection message's place under the caps), worklist.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +25,11 @@ from huikuan.cycle.models import DayCycle
 from huikuan.cycle.planning import plan_day, plan_outsourcing_notices
 from huikuan.cycle.templates import StoredTexts, ensure_default_templates
 from huikuan.db.engine import transaction
+from huikuan.kpis.survey import plan_surveys
 from huikuan.nightly.service import close_through
 from huikuan.org.models import Role
 from huikuan.payments.models import Payment
+from huikuan.settings import get_settings
 from huikuan.strategy.document import Strategy
 
 SYSTEM = Principal(username="system", user_id=0, role=Role.ADMIN)
@@ -50,6 +58,7 @@ class DayCycleReport:
     rescheduled: int = 0
     plans_broken: int = 0
     plans_completed: int = 0
+    surveys_sent: int = 0
     top_reasons: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
@@ -73,6 +82,7 @@ class DayCycleReport:
             "rescheduled": self.rescheduled,
             "plans_broken": self.plans_broken,
             "plans_completed": self.plans_completed,
+            "surveys_sent": self.surveys_sent,
             "top_reasons": self.top_reasons,
         }
 
@@ -94,11 +104,13 @@ def run_day(
     rules: AllocationRules,
     send_zone: str = "Asia/Shanghai",
     demo_letters: bool = False,
+    survey_base_url: str | None = None,
 ) -> DayCycleReport:
     """Run the day once; a second call for the same date returns the stored figures.
 
     ``demo_letters``: letters are demo specimens (marked 样本 / SPECIMEN), and lawyer letters
-    use the specimen law firm; never set it for a real portfolio.
+    use the specimen law firm; never set it for a real portfolio. ``survey_base_url``: the
+    public address of the web app, the start of each survey link (the setting when None).
     """
     with transaction(engine) as session:
         stored = session.get(DayCycle, as_of)
@@ -147,6 +159,17 @@ def run_day(
     started = time.perf_counter()
     _plan(engine, report, strategy, as_of, at, demo_letters)
     timed("plan", started)
+
+    started = time.perf_counter()
+    with transaction(engine) as session:
+        surveys = plan_surveys(
+            session,
+            as_of,
+            at.astimezone(UTC),
+            base_url=survey_base_url or get_settings().public_base_url,
+        )
+    report.surveys_sent = surveys.sent
+    timed("surveys", started)
 
     started = time.perf_counter()
     with transaction(engine) as session:

@@ -11,6 +11,10 @@ search hash, and when the text is an opt-out (STOP, 退订, TD …):
 2. cancels every message still waiting in the outbox for those contact points on that channel,
    so nothing already planned goes out after the person said stop.
 
+Only when the reply is not an opt-out, a lone digit 1–5 answers the satisfaction survey last
+sent to that number, if one is open (:func:`huikuan.kpis.survey.answer_by_reply`: the first
+answer stands, a second is ignored); the reply is then kept with action ``survey``.
+
 Everything happens in the caller's transaction: the reply, the events and the cancellations are
 committed together or not at all.
 """
@@ -32,6 +36,7 @@ from huikuan.audit.service import record
 from huikuan.cases.models import Case
 from huikuan.compliance.models import DebtorEvent
 from huikuan.dispatch.models import InboundMessage, MessageStatus, OutboxMessage
+from huikuan.kpis.survey import AnswerOutcome, answer_by_reply
 from huikuan.security.crypto import FieldCipher
 
 # Whole-message keywords (after removing spaces and punctuation, upper-cased). Carriers and the
@@ -106,6 +111,7 @@ class InboundResult:
     opt_outs: int = 0
     unmatched: int = 0  # no debtor has that address as their own
     cancelled: int = 0  # outbox messages withdrawn
+    survey_answers: int = 0  # scores recorded (a repeated answer is not counted)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -145,6 +151,15 @@ def record_replies(
         ).all()
         opt_out = is_opt_out(reply.text)
         at = _utc(reply.received_at)
+        # Opt-outs first: a survey answer is looked for only in a reply that is not one.
+        answer = (
+            None
+            if opt_out or channel != "sms"
+            else answer_by_reply(session, [point.id for point in points], reply.text, at)
+        )
+        answered = answer is not None and answer.outcome is AnswerOutcome.RECORDED
+        if answered:
+            result.survey_answers += 1
         session.add(
             InboundMessage(
                 provider=reply.provider,
@@ -154,7 +169,7 @@ def record_replies(
                 sender_hash=digest,
                 text_enc=cipher.encrypt(reply.text, context="inbound.text"),
                 received_at=at,
-                action="opt_out" if opt_out and points else "none",
+                action="opt_out" if opt_out and points else "survey" if answered else "none",
                 contact_points=len(points),
             )
         )

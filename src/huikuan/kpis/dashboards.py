@@ -211,6 +211,7 @@ def scoped_frames(frames: kf.KpiFrames, scope: Scope) -> kf.KpiFrames:
         activity=frames.activity.filter(_in("agent_id", staff.get_column("agent_id"))),
         staff=staff,
         arms=frames.arms.filter(_in("account_id", account_ids)),
+        surveys=frames.surveys.filter(_in("case_id", case_ids)),
     )
 
 
@@ -374,7 +375,8 @@ def agent_league(
     start: date,
     end: date,
 ) -> ReportTable:
-    """Per agent (the case's current agent): recovered, RPC rate, PTP-kept rate, QA score."""
+    """Per agent (the case's current agent): recovered, RPC rate, PTP-kept rate, QA score, and
+    the mean satisfaction score of the surveys after the agent's own contacts."""
     columns = [
         _col("agent", "坐席", "Agent"),
         _col("agent_name", "姓名", "Name"),
@@ -382,6 +384,7 @@ def agent_league(
         _col("rpc_rate", "本人接通率", "RPC rate", "rate"),
         _col("ptp_kept_rate", "承诺兑现率", "PTP-kept rate", "rate"),
         _col("qa_score", "质检分", "QA score", "int"),
+        _col("satisfaction", "满意度(1-5)", "Satisfaction (1-5)", "number"),
     ]
     wanted = sorted(set(agent_ids))
     users = {
@@ -401,6 +404,7 @@ def agent_league(
     recovered = by_agent("recovery_rate_amount", "numerator")
     rpc = by_agent("rpc_rate", "value")
     kept = by_agent("ptp_kept_rate", "value")
+    satisfied = by_agent("satisfaction_score", "value")
     rows: list[dict[str, Cell]] = []
     for agent_id, user in users.items():
         rows.append(
@@ -411,6 +415,7 @@ def agent_league(
                 "rpc_rate": rpc.get(agent_id),  # type: ignore[dict-item]
                 "ptp_kept_rate": kept.get(agent_id),  # type: ignore[dict-item]
                 "qa_score": quality_score(session, agent_id, start, end),
+                "satisfaction": _score(satisfied.get(agent_id)),
             }
         )
     rows.sort(key=lambda r: (-int(r["recovered"] or 0), str(r["agent"])))
@@ -422,6 +427,10 @@ def agent_league(
         rows=rows,
         chart=ChartSpec(kind="bar", x="agent", y="recovered"),
     )
+
+
+def _score(value: object) -> float | None:
+    return round(value, 2) if isinstance(value, float) else None
 
 
 def compliance_by_rule(report: dict[str, pl.DataFrame]) -> ReportTable:

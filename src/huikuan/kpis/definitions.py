@@ -30,6 +30,7 @@ class Unit(StrEnum):
     TOUCHES = "touches"
     PER_10K = "per 10,000"
     MATRIX = "ratio (matrix)"
+    SCORE = "score 1-5"
 
 
 # Slice name -> the column it reads, and what it means. Case-level KPIs take product, bucket and
@@ -43,7 +44,8 @@ SLICES: Final = MappingProxyType(
         "vintage": "month of 入催, the case's opened_on, as YYYY-MM (账龄批次)",
         "bucket": "bucket at period start, or the entry bucket if placed during the period (账龄)",
         "team": "team id of the case's current team (组)",
-        "agent": "user id of the case's current agent (坐席)",
+        "agent": "user id of the case's current agent (坐席); for the survey KPIs, the agent of "
+        "the surveyed contact",
         "agency": "agency id of the case (委外机构); null: in-house",
         "arm": "strategy arm of the account: champion / challenger / holdout (策略分组)",
     }
@@ -267,6 +269,43 @@ KPIS: Final[tuple[Kpi, ...]] = (
         Unit.RATIO,
         False,
         ("contact_attempts", "strategy_actions"),
+    ),
+    Kpi(
+        "satisfaction_score",
+        "客户满意度(平均分)",
+        "Satisfaction score",
+        "over post-contact surveys answered in the period: total of the scores (1–5) / answers. "
+        "A survey follows a contact that reached the debtor (an agent's right-party call or "
+        "visit, or the debtor's own page action), at most one per debtor per 30 days; its "
+        "first answer (SMS reply 1–5 or the page link) counts, later ones are ignored",
+        "sum of the scores of surveys answered in the period",
+        "surveys answered in the period",
+        Unit.SCORE,
+        True,
+        ("surveys", "cases"),
+    ),
+    Kpi(
+        "satisfaction_share",
+        "满意率(4-5分)",
+        "Share satisfied",
+        "surveys answered in the period with a score of 4 or 5 / surveys answered in the period",
+        "answers scoring 4 or 5",
+        "surveys answered in the period",
+        Unit.RATIO,
+        True,
+        ("surveys", "cases"),
+    ),
+    Kpi(
+        "survey_response_rate",
+        "回访应答率",
+        "Survey response rate",
+        "surveys sent in the period that have been answered (by the time of the report) / "
+        "surveys sent in the period",
+        "surveys sent in the period and answered",
+        "surveys sent in the period",
+        Unit.RATIO,
+        True,
+        ("surveys", "cases"),
     ),
 )
 

@@ -32,6 +32,7 @@ STOPPED = ("blocked", "deferred")
 JUDGED = ("kept", "broken")
 DEFAULT_SHIFT_HOURS = 8
 PER_10K = 10_000
+SATISFIED_SCORE = 4  # a survey answer of 4 or 5 counts as satisfied
 
 _NUM, _DEN = pl.col("numerator"), pl.col("denominator")
 
@@ -633,6 +634,45 @@ def compliance_blocks(
     )
 
 
+def survey_dims(surveys: pl.DataFrame, cdims: pl.DataFrame) -> pl.DataFrame:
+    """``survey_id`` and the slice columns: the case's, except ``agent``, which is the agent of
+    the surveyed contact (null after a debtor's own page action)."""
+    case_part = cdims.drop("agent") if "agent" in cdims.columns else cdims
+    return surveys.select("survey_id", "case_id", pl.col("agent_id").alias("agent")).join(
+        case_part, on="case_id", how="left"
+    )
+
+
+def _answered(surveys: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
+    return surveys.filter(_in_period("answered_on", start, end) & pl.col("score").is_not_null())
+
+
+def satisfaction_score(
+    surveys: pl.DataFrame, sdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+) -> pl.DataFrame:
+    """Mean score (1–5) of the surveys answered in the period."""
+    units = _units(_answered(surveys, start, end), "survey_id", pl.col("score"), pl.lit(1))
+    return _finish(units, sdims, "survey_id", by)
+
+
+def satisfaction_share(
+    surveys: pl.DataFrame, sdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+) -> pl.DataFrame:
+    """Share of the period's answers scoring 4 or 5."""
+    answered = _answered(surveys, start, end)
+    units = _units(answered, "survey_id", pl.col("score") >= SATISFIED_SCORE, pl.lit(1))
+    return _finish(units, sdims, "survey_id", by)
+
+
+def survey_response_rate(
+    surveys: pl.DataFrame, sdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+) -> pl.DataFrame:
+    """Surveys sent in the period and answered (whenever) / surveys sent in the period."""
+    sent = surveys.filter(_in_period("sent_on", start, end))
+    units = _units(sent, "survey_id", pl.col("score").is_not_null(), pl.lit(1))
+    return _finish(units, sdims, "survey_id", by)
+
+
 def amount_per_agent_hour(
     accounts: pl.DataFrame,
     cases: pl.DataFrame,
@@ -741,5 +781,11 @@ def compute_all(
         "compliance_blocks": compliance_blocks(
             f.attempts, f.stopped_actions, cdims, start, end, by
         ),
+    }
+    sdims = survey_dims(f.surveys, cdims)
+    out |= {
+        "satisfaction_score": satisfaction_score(f.surveys, sdims, start, end, by),
+        "satisfaction_share": satisfaction_share(f.surveys, sdims, start, end, by),
+        "survey_response_rate": survey_response_rate(f.surveys, sdims, start, end, by),
     }
     return out

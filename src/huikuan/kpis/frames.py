@@ -8,7 +8,7 @@ these from the database; tests and the benchmark build them by hand or with NumP
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -82,6 +82,16 @@ STAFF: Mapping[str, pl.DataType] = {
     "agency_id": pl.Int64(),
 }
 ARMS: Mapping[str, pl.DataType] = {"account_id": pl.Int64(), "arm": pl.String()}
+# Post-contact satisfaction surveys (huikuan.kpis.survey): the agent is the agent of the
+# surveyed contact (null after a debtor's own page action); score 1–5, null until answered.
+SURVEYS: Mapping[str, pl.DataType] = {
+    "survey_id": pl.Int64(),
+    "case_id": pl.Int64(),
+    "agent_id": pl.Int64(),
+    "sent_on": pl.Date(),
+    "answered_on": pl.Date(),
+    "score": pl.Int64(),
+}
 SEVERITY: Mapping[str, pl.DataType] = {
     "product_code": pl.String(),
     "bucket": pl.String(),
@@ -117,3 +127,4 @@ class KpiFrames:
     staff: pl.DataFrame
     arms: pl.DataFrame
     severity: pl.DataFrame
+    surveys: pl.DataFrame = field(default_factory=lambda: empty(SURVEYS))

@@ -3,9 +3,10 @@
 Data flow: :func:`load_frames` runs one SELECT per table (accounts with balances, cases, bucket
 history up to the period end, payments from the period start, contact attempts, stopped
 strategy actions, promises, complaints, legal matters, closed call tasks, users, each account's
-arm) and turns the rows into the layouts of :mod:`huikuan.kpis.frames`; instants become business
-days in ``zone``. :func:`kpi_report` hands them to :func:`huikuan.kpis.engine.compute_all` and
-adds the champion/challenger comparison of the cure rate (:mod:`huikuan.kpis.experiments`).
+arm, the satisfaction surveys sent or answered in the period) and turns the rows into the
+layouts of :mod:`huikuan.kpis.frames`; instants become business days in ``zone``.
+:func:`kpi_report` hands them to :func:`huikuan.kpis.engine.compute_all` and adds the
+champion/challenger comparison of the cure rate (:mod:`huikuan.kpis.experiments`).
 
 Derived on the way in: an account's ``settled_on`` is the day of its last payment (or its
 ``accrued_through`` day when settled without one); its arm is the one recorded on its latest
@@ -41,6 +42,7 @@ from huikuan.kpis.engine import (
     severity_table,
 )
 from huikuan.kpis.experiments import compare_arms, experiment_frames
+from huikuan.kpis.survey import surveys_frame_rows
 from huikuan.legal.models import LegalMatter
 from huikuan.org.models import User
 from huikuan.payments.models import Payment
@@ -235,6 +237,7 @@ def load_frames(
         staff=kf.frame([tuple(row) for row in staff], kf.STAFF),
         arms=arms,
         severity=severity_frame(session),
+        surveys=kf.frame(surveys_frame_rows(session, start, end, tz), kf.SURVEYS),
     )
 
 

@@ -84,7 +84,7 @@ DEFAULTS: tuple[DefaultTemplate, ...] = (
         "CN",
         "",
         "【{{ institution }}】尊敬的客户，您的账户已逾期{{ dpd }}天，欠款{{ amount|yuan }}元。"
-        "如需分期还款可联系我们协商。工号{{ agent_no }}。回复TD退订",
+        "查看明细、还款或申请分期：{{ link }} 。工号{{ agent_no }}。回复TD退订",
     ),
     # C6 art. 41: the lender tells the debtor before an agency may contact them.
     DefaultTemplate(
@@ -104,6 +104,7 @@ DEFAULTS: tuple[DefaultTemplate, ...] = (
         "{{ institution }}：账户逾期还款提醒",
         "尊敬的客户：\n\n您在{{ institution }}的账户已逾期{{ dpd }}天，"
         "当前欠款{{ amount|yuan }}元。请尽快还款，如有困难可申请分期或协商还款。\n\n"
+        "查看欠款明细、在线还款、申请分期或提出异议：{{ link }}\n"
         "如有疑问请致电{{ hotline }}。\n"
         "{{ institution }} 催收中心 工号{{ agent_no }}\n"
         "如不希望再收到此类邮件，请回复“退订”。",
@@ -146,8 +147,8 @@ DEFAULTS: tuple[DefaultTemplate, ...] = (
         "CN",
         "",
         "【{{ institution }}】Dear customer, your account is {{ dpd }} days overdue with "
-        "CNY {{ amount|yuan }} outstanding. If instalments would help, contact us to agree a "
-        "plan. Collector ID {{ agent_no }}. Reply TD to unsubscribe.",
+        "CNY {{ amount|yuan }} outstanding. See the details, pay or ask for a plan: {{ link }} "
+        ". Collector ID {{ agent_no }}. Reply TD to unsubscribe.",
     ),
     DefaultTemplate(
         "SMS-OUTSOURCING-NOTICE",
@@ -168,6 +169,7 @@ DEFAULTS: tuple[DefaultTemplate, ...] = (
         "Dear customer,\n\nYour account with {{ institution }} is {{ dpd }} days overdue and "
         "CNY {{ amount|yuan }} is outstanding. Please repay as soon as you can; if that is "
         "difficult, you can ask for instalments or agree a repayment plan with us.\n\n"
+        "See the details, pay online, ask for a plan or dispute the debt: {{ link }}\n"
         "Questions: call {{ hotline }}.\n"
         "{{ institution }} collections, collector ID {{ agent_no }}\n"
         "To stop receiving these emails, reply UNSUBSCRIBE.",

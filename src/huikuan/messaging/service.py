@@ -57,6 +57,7 @@ VARIABLES: Mapping[str, str] = {
     "promised_amount": "promised amount in minor units, int: print with |yuan",
     "promised_date": "date the debtor promised to pay, date or str",
     "phone": "the debtor's phone number: print with |mask_phone only",
+    "link": "the debtor's own page (自助页面: see the debt, pay, plan, dispute), URL str",
 }
 
 # Sample values for the save-time checks: a pre-due, an early and a late account, so templates
@@ -73,6 +74,7 @@ SAMPLE_SETS: tuple[Mapping[str, object], ...] = (
         "promised_amount": 50000,
         "promised_date": date(2026, 12, 5),
         "phone": "13800138000",
+        "link": "https://collect.example.com/d/1.7m1.AbCdEfGhIjKlMnOpQrStUv",
     },
     {
         "institution": "Example Bank",
@@ -85,6 +87,7 @@ SAMPLE_SETS: tuple[Mapping[str, object], ...] = (
         "promised_amount": 100000,
         "promised_date": date(2026, 11, 30),
         "phone": "2025550142",
+        "link": "https://collect.example.com/d/2.7m1.AbCdEfGhIjKlMnOpQrStUv",
     },
     {
         "institution": "示例消费金融",
@@ -97,6 +100,7 @@ SAMPLE_SETS: tuple[Mapping[str, object], ...] = (
         "promised_amount": 1,
         "promised_date": date(2026, 11, 25),
         "phone": "13912345678",
+        "link": "https://collect.example.com/d/3.7m1.AbCdEfGhIjKlMnOpQrStUv",
     },
 )
 

@@ -8,7 +8,8 @@ one-time code sent to the phone or email on file (:mod:`huikuan.selfservice.acce
 
 Format: ``<case id base36>.<valid-until as days since 2000-01-01, base36>.<tag base64url>``
 (dots: the tag's alphabet has ``-`` and ``_`` but never ``.``).
-Pure: no database, no clock (the caller passes ``today``).
+Pure but for :func:`configured_link_maker` (settings and the application secret): no
+database, no clock (the caller passes ``today``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from huikuan.security.app_secret import app_secret_key
+from huikuan.settings import get_settings
 
 EPOCH = date(2000, 1, 1)
 LINK_DAYS = 45  # a reminder's link outlives the month it belongs to
@@ -80,3 +85,22 @@ def read_link_token(secret: bytes, token: str, *, today: date) -> LinkFacts | No
 def link_secret(secret_key: str) -> bytes:
     """The links' own key, derived from the app's secret so one setting rotates both."""
     return hmac.new(secret_key.encode(), b"huikuan debtor links v1", hashlib.sha256).digest()
+
+
+LinkMaker = Callable[[int, date], str]
+
+
+def case_link_maker(base_url: str, secret_key: str) -> LinkMaker:
+    """``(case id, issued on) -> URL`` of the debtor's own page, for reminders and letters."""
+    secret = link_secret(secret_key)
+    base = base_url.rstrip("/")
+
+    def link(case_id: int, issued_on: date) -> str:
+        return f"{base}/d/{make_link_token(secret, case_id, issued_on=issued_on)}"
+
+    return link
+
+
+def configured_link_maker() -> LinkMaker:
+    """The link maker of this installation (public base URL and application secret)."""
+    return case_link_maker(get_settings().public_base_url, app_secret_key())

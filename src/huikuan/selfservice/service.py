@@ -39,17 +39,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import huikuan.compliance.designations as designations
+from huikuan.access.policy import AccessDeniedError, Principal, get_case
 from huikuan.accounts.models import Account, Debtor
 from huikuan.audit.service import record
 from huikuan.cases.models import Case, Plan
 from huikuan.cases.service import move_case
 from huikuan.cases.work import HOTLINE, PlanInput, PlanProposal, WorkInputError, compute_plan
 from huikuan.compliance.designations import DesignationInputError
+from huikuan.core.allocation import Mode, get_waterfall
 from huikuan.core.balances import Balance
 from huikuan.core.lifecycle import CaseState, Reason, check_transition
 from huikuan.core.money import PPM, format_minor
 from huikuan.core.policy import policy_from_dict
-from huikuan.org.models import Agency, Creditor, Product
+from huikuan.kpis.survey import note_debtor_action
+from huikuan.org.models import Agency, Creditor, Product, Role
 from huikuan.payments.models import Payment
 from huikuan.quality.models import Complaint, Dispute
 from huikuan.quality.service import (
@@ -188,8 +191,8 @@ def _computed_lines(products: Sequence[Product]) -> tuple[tuple[str, str], ...]:
         if policy.cost_cap_ppm is not None:
             zh.append(f"利息、罚息与费用合计不超过年化 {_percent(policy.cost_cap_ppm)}")
             en.append(f"all charges together capped at {_percent(policy.cost_cap_ppm)} a year")
-        zh.append("还款先冲抵费用、罚息、利息，再冲抵本金")
-        en.append("payments go to fees, penalty and interest first, then principal")
+        zh.append(_waterfall_zh(policy.waterfall_code))
+        en.append(_waterfall_en(policy.waterfall_code))
         lines.append(
             (
                 zh[0] + "；".join(zh[1:]),
@@ -197,6 +200,20 @@ def _computed_lines(products: Sequence[Product]) -> tuple[tuple[str, str], ...]:
             )
         )
     return tuple(lines)
+
+
+def _waterfall_zh(code: str) -> str:
+    waterfall = get_waterfall(code)
+    order = "、".join(component.label_zh for component in waterfall.order)
+    oldest = "，逐期冲抵、先还最早到期的一期" if waterfall.mode is Mode.OLDEST_DUE_FIRST else ""
+    return f"还款依次冲抵{order}{oldest}"
+
+
+def _waterfall_en(code: str) -> str:
+    waterfall = get_waterfall(code)
+    order = ", ".join(component.value for component in waterfall.order)
+    oldest = ", the oldest due period first" if waterfall.mode is Mode.OLDEST_DUE_FIRST else ""
+    return f"payments go to {order} in that order{oldest}"
 
 
 def _request_status(session: Session, row: DebtorRequest) -> str:
@@ -375,6 +392,24 @@ def _audit(
     )
 
 
+def _finish(
+    session: Session,
+    principal: DebtorPrincipal,
+    row: DebtorRequest,
+    now: datetime,
+    *,
+    cipher: FieldCipher | None = None,
+    checked: _Checked | None = None,
+) -> RequestView:
+    """Attach the checked file (if any), audit the request, and read it back for the page."""
+    if cipher is not None:
+        _attach(session, cipher, row, checked)
+    _audit(session, principal, "debtor.request", row, now)
+    return RequestView(
+        row.reference, row.kind, _request_status(session, row), row.created_at, dict(row.detail)
+    )
+
+
 def _text(field_name: str, value: str, *, required: bool) -> str:
     text = value.strip()
     if required and not text:
@@ -521,6 +556,8 @@ def ask_for_plan(
         },
     )
     _audit(session, principal, "debtor.request", row, now)
+    if agreed:  # a plan agreed on the page: ask how it went (at most monthly; KPIs)
+        note_debtor_action(session, case.id, now, action="plan_agreed", actor=principal.actor)
     view = RequestView(row.reference, row.kind, row.status, row.created_at, dict(row.detail))
     return PlanAsked(view, proposal, agreed, breaches)
 
@@ -610,11 +647,7 @@ def dispute(
         session, case, kind="dispute", status="in_review", now=now, detail={"reason": reason}
     )
     row.dispute_id = opened.id
-    _attach(session, cipher, row, checked)
-    _audit(session, principal, "debtor.request", row, now)
-    return RequestView(
-        row.reference, row.kind, _request_status(session, row), row.created_at, dict(row.detail)
-    )
+    return _finish(session, principal, row, now, cipher=cipher, checked=checked)
 
 
 def complain(
@@ -656,11 +689,7 @@ def complain(
         },
     )
     row.complaint_id = opened.id
-    _attach(session, cipher, row, checked)
-    _audit(session, principal, "debtor.request", row, now)
-    return RequestView(
-        row.reference, row.kind, _request_status(session, row), row.created_at, dict(row.detail)
-    )
+    return _finish(session, principal, row, now, cipher=cipher, checked=checked)
 
 
 def stop_calls(session: Session, principal: DebtorPrincipal, *, now: datetime) -> RequestView:
@@ -673,8 +702,7 @@ def stop_calls(session: Session, principal: DebtorPrincipal, *, now: datetime) -
         raise RequestInputError(exc.field, exc.reason, exc.reason) from None
     row = _new_request(session, case, kind="stop_calls", status="in_force", now=now, detail={})
     row.debtor_event_id = event.id
-    _audit(session, principal, "debtor.request", row, now)
-    return RequestView(row.reference, row.kind, row.status, row.created_at, dict(row.detail))
+    return _finish(session, principal, row, now)
 
 
 def opt_out(
@@ -698,8 +726,7 @@ def opt_out(
         session, case, kind="opt_out", status="in_force", now=now, detail={"channel": channel}
     )
     row.debtor_event_id = event.id
-    _audit(session, principal, "debtor.request", row, now)
-    return RequestView(row.reference, row.kind, row.status, row.created_at, dict(row.detail))
+    return _finish(session, principal, row, now)
 
 
 def _clock(text: str, field_name: str) -> time | None:
@@ -766,5 +793,85 @@ def inconvenient_time(
         session, case, kind="inconvenient_time", status="in_force", now=now, detail=detail
     )
     row.debtor_event_id = event.id
-    _audit(session, principal, "debtor.request", row, now)
-    return RequestView(row.reference, row.kind, row.status, row.created_at, dict(row.detail))
+    return _finish(session, principal, row, now)
+
+
+# ------------------------------------------------------------------ staff side
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentInfo:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+def attachments_of(
+    session: Session, *, complaint_ids: Sequence[int] = (), dispute_ids: Sequence[int] = ()
+) -> dict[tuple[str, int], list[AttachmentInfo]]:
+    """The debtor's attachments by ``("complaint", id)`` / ``("dispute", id)``, for QA's lists."""
+    found: dict[tuple[str, int], list[AttachmentInfo]] = {}
+    if not complaint_ids and not dispute_ids:
+        return found
+    rows = session.execute(
+        select(
+            DebtorRequest.complaint_id,
+            DebtorRequest.dispute_id,
+            DebtorAttachment.id,
+            DebtorAttachment.filename,
+            DebtorAttachment.content_type,
+            DebtorAttachment.size,
+        )
+        .join(DebtorAttachment, DebtorAttachment.request_id == DebtorRequest.id)
+        .where(
+            DebtorRequest.complaint_id.in_(list(complaint_ids))
+            | DebtorRequest.dispute_id.in_(list(dispute_ids))
+        )
+        .order_by(DebtorAttachment.id)
+    )
+    for complaint_id, dispute_id, attachment_id, filename, content_type, size in rows:
+        key = (
+            ("complaint", complaint_id)
+            if complaint_id is not None
+            else ("dispute", dispute_id or 0)
+        )
+        found.setdefault(key, []).append(
+            AttachmentInfo(attachment_id, filename, content_type, size)
+        )
+    return found
+
+
+STAFF_READERS = frozenset({Role.QA, Role.MANAGER, Role.ADMIN, Role.TEAM_LEAD, Role.LEGAL})
+
+
+def read_attachment(
+    session: Session, principal: Principal, cipher: FieldCipher, attachment_id: int, *, at: datetime
+) -> tuple[AttachmentInfo, bytes]:
+    """A debtor's attachment for staff who handle complaints and disputes on that case (the
+    case scope as everywhere: out of scope reads as not found); every download is audited."""
+    if principal.role not in STAFF_READERS:
+        raise AccessDeniedError(f"{principal.username} may not read debtors' attachments")
+    found = session.execute(
+        select(DebtorAttachment, DebtorRequest.case_id)
+        .join(DebtorRequest, DebtorRequest.id == DebtorAttachment.request_id)
+        .where(DebtorAttachment.id == attachment_id)
+    ).one_or_none()
+    if found is None:
+        raise AccessDeniedError(f"no attachment {attachment_id}")
+    attachment, case_id = found
+    get_case(session, principal, case_id)  # raises when out of scope
+    data = base64.b64decode(cipher.decrypt(attachment.data_enc, context="debtor.attachment"))
+    record(
+        session,
+        at=at,
+        actor=principal.username,
+        action="debtor_attachment.downloaded",
+        entity="case",
+        entity_id=case_id,
+        detail={"attachment": attachment.id, "sha256": attachment.sha256},
+    )
+    info = AttachmentInfo(
+        attachment.id, attachment.filename, attachment.content_type, attachment.size
+    )
+    return info, data

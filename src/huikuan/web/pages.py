@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from huikuan.compliance.designations import designations_in_force
 from huikuan.db.ids import ROW_ID_MAX
 from huikuan.org.models import Role
 from huikuan.web import areas
@@ -72,10 +73,17 @@ def queue(
 
 @router.get("/cases/{case_id}")
 def case_page(
-    request: Request, case_id: CaseId, principal: CurrentPrincipal, session: DbSession
+    request: Request,
+    case_id: CaseId,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    config: Config,
 ) -> Response:
     detail = case_detail(session, principal, case_id)
-    return render(request, "case.html", {"case": detail, "title_key": "case.title"})
+    # What the debtor asked of us (stop calls, inconvenient times, opt-outs), in force now.
+    wishes = designations_in_force(session, case_id, config.now())
+    context = {"case": detail, "title_key": "case.title", "designations": wishes}
+    return render(request, "case.html", context)
 
 
 @router.post("/cases/{case_id}/reveal")

@@ -11,7 +11,6 @@ command for the main CLI to mount.
 from __future__ import annotations
 
 import os
-import secrets
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -26,7 +25,12 @@ from huikuan.cases.models import Case, Plan
 from huikuan.db.engine import make_engine, transaction
 from huikuan.db.migrate import current_revision, head_revision
 from huikuan.logs import configure_logging, get_logger
+from huikuan.payments.config import PayConfig
+from huikuan.payments.config import configure as configure_payments
+from huikuan.payments.provider_fakes import start_fakes
 from huikuan.portal.tokens import authenticate
+from huikuan.security.app_secret import DEV_SECRET_FILE, app_secret_key
+from huikuan.security.app_secret import SECRET_ENV as SECRET_ENV  # tests set it by this name
 from huikuan.security.crypto import FieldCipher
 from huikuan.security.keystore import cipher_from_settings
 from huikuan.selfservice.links import link_secret, make_link_token
@@ -34,9 +38,6 @@ from huikuan.settings import Settings, get_settings
 from huikuan.web.app import create_app
 from huikuan.web.demo_users import seed_demo_users
 from huikuan.web.deps import BUSINESS_TZ
-
-SECRET_ENV = "HUIKUAN_SECRET_KEY"
-DEV_SECRET_FILE = Path("var/dev-web-secret")
 
 log = get_logger("huikuan.web")
 app = typer.Typer(help="The staff web app (工作台).", no_args_is_help=True)
@@ -48,18 +49,7 @@ class SchemaNotCurrentError(RuntimeError):
 
 def secret_key(path: Path = DEV_SECRET_FILE) -> str:
     """The cookie-signing key: the environment's, else a development key kept in ``path``."""
-    configured = os.environ.get(SECRET_ENV)
-    if configured:
-        return configured
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(key)
-    log.warning("development_web_secret_created", path=str(path))
-    return key
+    return app_secret_key(path)
 
 
 DEMO_INBOX = Path("var/demo/inbox")
@@ -98,6 +88,27 @@ def demo_debtor_lines(
         f"  {base}/d/{token}",
         f"  type the mobile on file: {phone}; the one-time code appears at {base}/d-inbox",
     ]
+
+
+def _demo_stand_ins(host: str, port: int) -> None:
+    """What the demo cannot reach from here, stood in for on this machine: the debtors' phones
+    (one-time codes go to a folder the ``/d-inbox`` page lists) and the payment providers
+    (local servers that speak Alipay's and WeChat Pay's protocols and call our notify URL).
+    Set in the environment so every server process (uvicorn's workers) reads the same."""
+    here = f"http://{host}:{port}"
+    os.environ.setdefault("HUIKUAN_DEMO_INBOX_DIR", str(DEMO_INBOX))
+    os.environ.setdefault("HUIKUAN_PUBLIC_BASE_URL", here)
+    os.environ.setdefault("HUIKUAN_PAY_NOTIFY_BASE_URL", here)
+    get_settings.cache_clear()
+    if os.environ.get("HUIKUAN_PAY_ALIPAY_GATEWAY"):
+        return  # real (or other) providers configured: leave them be
+    fakes = start_fakes(PayConfig(notify_base_url=os.environ["HUIKUAN_PAY_NOTIFY_BASE_URL"]))
+    os.environ.update(fakes.env())
+    configure_payments(fakes.config)
+    print(
+        f"Payment providers (local stand-ins): {fakes.config.alipay_gateway} (Alipay), "
+        f"{fakes.config.wechat_api_base} (WeChat Pay)"
+    )
 
 
 def build_app(settings: Settings, *, demo_users: bool = False) -> tuple[FastAPI, list[str]]:
@@ -141,11 +152,8 @@ def settings_app() -> FastAPI:
 def serve(
     host: str = "127.0.0.1", port: int = 8000, *, demo_users: bool = False, workers: int = 1
 ) -> None:
-    if demo_users and not os.environ.get("HUIKUAN_DEMO_INBOX_DIR"):
-        # No phone network in the demo: codes go to a folder the /d-inbox page lists. Set in
-        # the environment so every server process (uvicorn's workers) reads the same setting.
-        os.environ["HUIKUAN_DEMO_INBOX_DIR"] = str(DEMO_INBOX)
-        get_settings.cache_clear()
+    if demo_users:
+        _demo_stand_ins(host, port)
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
     web, lines = build_app(settings, demo_users=demo_users)

@@ -10,9 +10,14 @@ function of :mod:`huikuan.kpis.dashboards`, which scopes the numbers by the call
   it) that ``static/dashboards.js`` draws with the vendored ECharts;
 * ``/api/dashboards/...`` returns the same model;
 * ``/dashboards/<name>/export.xlsx`` and ``.csv`` write the same tables (zh/en headers); the
-  commission exports are :mod:`huikuan.compensation.exports`' statement files.
+  commission exports are :mod:`huikuan.compensation.exports`' statement files;
+* ``/dashboards/reports/overdue.xlsx|csv`` and ``/dashboards/reports/monthly.pdf`` serve the
+  reports of :mod:`huikuan.reports` (the regulator-style overdue report, the monthly creditor
+  PDF) through :mod:`huikuan.reports.service`, which scopes them by the caller's account (a
+  creditor client: its own creditor only; in-house managers and admins: any) and audits each
+  download; the manager's and the client's dashboards link to them.
 
-Nothing here writes to the database.
+Nothing here writes to the database but the audit entry of a report download.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from huikuan.access.policy import Principal
@@ -51,6 +57,15 @@ from huikuan.kpis.dashboards import (
     write_xlsx,
 )
 from huikuan.org.models import Role
+from huikuan.reports.overdue import ALL
+from huikuan.reports.service import (
+    REPORT_ROLES,
+    ReportRefusedError,
+    monthly_pdf,
+    overdue_file,
+    overdue_rows,
+    report_links,
+)
 from huikuan.web.areas import NavItem
 from huikuan.web.auth import require_roles
 from huikuan.web.deps import Config, DbSession, WebConfig
@@ -60,6 +75,14 @@ Manager = Annotated[Principal, Depends(require_roles(*MANAGER_ROLES))]
 Lead = Annotated[Principal, Depends(require_roles(*TEAM_ROLES))]
 Client = Annotated[Principal, Depends(require_roles(*CLIENT_ROLES))]
 Payroll = Annotated[Principal, Depends(require_roles(*COMMISSION_ROLES))]
+Reader = Annotated[Principal, Depends(require_roles(*REPORT_ROLES))]
+AsOf = Annotated[
+    date | None, Query(alias="date", description="As-of date (default: the business date)")
+]
+CreditorId = Annotated[
+    int | None,
+    Query(ge=1, le=2**31, description="Creditor id (a client: its own, the default)"),
+]
 Start = Annotated[date | None, Query(description="First business day (default: end − 29 days)")]
 End = Annotated[date | None, Query(description="Last business day (default: the business date)")]
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -148,6 +171,11 @@ def _page(
     except DashboardUnavailableError as exc:
         dashboard, error, status = None, str(exc), 409
     chosen = dashboard.month if dashboard is not None else month
+    links = (
+        report_links(session, principal, as_of=last, period=chosen or last.strftime("%Y-%m"))
+        if name in ("manager", "client") and dashboard is not None
+        else []
+    )
     return render(
         request,
         "dashboards/page.html",
@@ -162,6 +190,7 @@ def _page(
             "error": error,
             "query": _query(first, last, chosen),
             "json_block": _json_block,
+            "report_links": links,
         },
         status_code=status,
     )
@@ -378,6 +407,124 @@ def commissions_json(
     return _api("commissions", principal, session, config, None, None, month)
 
 
+# --------------------------------------------------------------------------------- reports
+
+
+class ReportLinkRead(BaseModel):
+    kind: str
+    creditor_id: int | None
+    creditor_code: str | None
+    creditor_name: str | None
+    href: str
+
+
+class OverdueRowRead(BaseModel):
+    """One product × bucket cell; ``合计`` in product and/or bucket marks a (sub)total."""
+
+    product_code: str
+    bucket: str
+    accounts: int
+    principal: int
+    interest: int
+    penalty: int
+    fee: int
+    total: int
+
+
+class OverdueReportRead(BaseModel):
+    as_of: date
+    creditor_id: int | None  # None: every creditor
+    total_label: str = ALL
+    rows: list[OverdueRowRead]
+
+
+def _refused(exc: ReportRefusedError) -> HTTPException:
+    return HTTPException(403, str(exc))
+
+
+@pages.get("/reports/overdue.{suffix}")
+def overdue_export(
+    suffix: str,
+    principal: Reader,
+    session: DbSession,
+    config: Config,
+    on: AsOf = None,
+    creditor: CreditorId = None,
+) -> Response:
+    """The regulator-style overdue report (逾期报表): balances and counts by product × bucket."""
+    kind = _suffix(suffix)
+    as_of = on or config.business_date()
+    try:
+        content = overdue_file(
+            session, principal, as_of, creditor, "csv" if kind == "csv" else "xlsx", at=config.now()
+        )
+    except ReportRefusedError as exc:
+        raise _refused(exc) from exc
+    tag = f"{as_of.isoformat()}-{creditor or 'all'}"
+    return _file(content, f"overdue-{tag}", kind)
+
+
+@pages.get("/reports/monthly.pdf")
+def monthly_export(
+    principal: Reader,
+    session: DbSession,
+    config: Config,
+    creditor: CreditorId = None,
+    month: Month = None,
+) -> Response:
+    """The monthly creditor report (月度催收报告) as PDF: a client's own creditor only."""
+    today = config.business_date()
+    period = month or today.strftime("%Y-%m")
+    try:
+        content = monthly_pdf(session, principal, creditor, period, today=today, at=config.now())
+    except ReportRefusedError as exc:
+        raise _refused(exc) from exc
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"monthly-{creditor or 'own'}-{period}")
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{safe}.pdf"'},
+    )
+
+
+@api.get(
+    "/reports",
+    response_model=list[ReportLinkRead],
+    responses={401: ERRORS[401], 403: ERRORS[403]},
+)
+def reports_json(
+    principal: Reader, session: DbSession, config: Config, month: Month = None
+) -> list[ReportLinkRead]:
+    """The reports the caller may open (overdue CSV / XLSX, monthly PDF per creditor)."""
+    today = config.business_date()
+    links = report_links(session, principal, as_of=today, period=month or today.strftime("%Y-%m"))
+    return [ReportLinkRead.model_validate(link, from_attributes=True) for link in links]
+
+
+@api.get(
+    "/reports/overdue",
+    response_model=OverdueReportRead,
+    responses={**ERRORS, 404: {"description": "Another creditor's report"}},
+)
+def overdue_json(
+    principal: Reader,
+    session: DbSession,
+    config: Config,
+    on: AsOf = None,
+    creditor: CreditorId = None,
+) -> OverdueReportRead:
+    """The overdue report's rows (amounts in fen), in the caller's scope."""
+    as_of = on or config.business_date()
+    try:
+        scope, frame = overdue_rows(session, principal, as_of, creditor)
+    except ReportRefusedError as exc:
+        raise _refused(exc) from exc
+    rows = [OverdueRowRead.model_validate(row) for row in frame.iter_rows(named=True)]
+    return OverdueReportRead(as_of=as_of, creditor_id=scope, rows=rows)
+
+
 def _suffix(suffix: str) -> str:
     if suffix not in ("xlsx", "csv"):
         raise HTTPException(404)
@@ -410,6 +557,11 @@ ZH = {
     "dashboards.period": "期间",
     "dashboards.error": "无法生成",
     "dashboards.chart": "图表",
+    "dashboards.reports": "报表",
+    "dashboards.report.overdue_xlsx": "逾期报表 XLSX",
+    "dashboards.report.overdue_csv": "逾期报表 CSV",
+    "dashboards.report.monthly_pdf": "月度催收报告 PDF",
+    "dashboards.report.all": "全部委托方",
 }
 EN = {
     "dashboards.nav.manager": "Dashboard",
@@ -433,4 +585,9 @@ EN = {
     "dashboards.period": "Period",
     "dashboards.error": "Cannot show this",
     "dashboards.chart": "Chart",
+    "dashboards.reports": "Reports",
+    "dashboards.report.overdue_xlsx": "Overdue report XLSX",
+    "dashboards.report.overdue_csv": "Overdue report CSV",
+    "dashboards.report.monthly_pdf": "Monthly report PDF",
+    "dashboards.report.all": "all creditors",
 }

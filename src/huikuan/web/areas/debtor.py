@@ -39,8 +39,8 @@ from huikuan.selfservice.links import LinkFacts, link_secret, read_link_token
 from huikuan.selfservice.offers import Ask
 from huikuan.settings import get_settings
 from huikuan.web.areas.payhooks import PayConfigDep
-from huikuan.web.auth import ensure_session
-from huikuan.web.deps import BUSINESS_TZ, Cipher, Config, DbSession, WebConfig
+from huikuan.web.auth import CurrentPrincipal, ensure_session
+from huikuan.web.deps import BUSINESS_TZ, Cipher, Config, DbSession, RowId, WebConfig
 from huikuan.web.rendering import PageRefusal, render
 
 router = APIRouter(include_in_schema=False)
@@ -353,6 +353,24 @@ async def _upload(file: UploadFile | None) -> service.Upload | None:
     return service.Upload(file.filename, data)
 
 
+_FILINGS = {
+    "dispute": ("debtor/dispute.html", "reasons", DISPUTE_REASONS),
+    "complaint": ("debtor/complaint.html", "categories", COMPLAINT_CATEGORIES),
+}
+
+
+def _filing_page(
+    request: Request,
+    link: str,
+    kind: str,
+    form: dict[str, str],
+    error: service.RequestInputError | None = None,
+) -> Response:
+    template, name, choices = _FILINGS[kind]
+    context = {"link": link, name: choices, "form": form, "error": error}
+    return render(request, template, context, status_code=200 if error is None else 422)
+
+
 @router.get("/d/{link}/dispute")
 def debtor_dispute_form(
     request: Request, link: str, session: DbSession, config: Config
@@ -360,11 +378,7 @@ def debtor_dispute_form(
     visit = _signed_in(request, session, config, link)
     if isinstance(visit, Response):
         return visit
-    return render(
-        request,
-        "debtor/dispute.html",
-        {"link": link, "reasons": DISPUTE_REASONS, "form": {}, "error": None},
-    )
+    return _filing_page(request, link, "dispute", {})
 
 
 @router.post("/d/{link}/dispute")
@@ -382,30 +396,14 @@ async def debtor_dispute(
     if isinstance(visit, Response):
         return visit
     assert visit.debtor is not None
+    upload = await _upload(attachment)
     try:
         result = service.dispute(
-            session,
-            visit.debtor,
-            cipher,
-            reason=reason,
-            note=note,
-            upload=await _upload(attachment),
-            now=config.now(),
+            session, visit.debtor, cipher, reason=reason, note=note, upload=upload, now=config.now()
         )
     except service.RequestInputError as exc:
-        raise PageRefusal(
-            render(
-                request,
-                "debtor/dispute.html",
-                {
-                    "link": link,
-                    "reasons": DISPUTE_REASONS,
-                    "form": {"reason": reason, "note": note},
-                    "error": exc,
-                },
-                status_code=422,
-            )
-        ) from None
+        form = {"reason": reason, "note": note}
+        raise PageRefusal(_filing_page(request, link, "dispute", form, exc)) from None
     return _done(request, link, result)
 
 
@@ -416,11 +414,7 @@ def debtor_complaint_form(
     visit = _signed_in(request, session, config, link)
     if isinstance(visit, Response):
         return visit
-    return render(
-        request,
-        "debtor/complaint.html",
-        {"link": link, "categories": COMPLAINT_CATEGORIES, "form": {}, "error": None},
-    )
+    return _filing_page(request, link, "complaint", {})
 
 
 @router.post("/d/{link}/complaint")
@@ -438,6 +432,7 @@ async def debtor_complaint(
     if isinstance(visit, Response):
         return visit
     assert visit.debtor is not None
+    upload = await _upload(attachment)
     try:
         result = service.complain(
             session,
@@ -445,23 +440,12 @@ async def debtor_complaint(
             cipher,
             category=category,
             summary=summary,
-            upload=await _upload(attachment),
+            upload=upload,
             now=config.now(),
         )
     except service.RequestInputError as exc:
-        raise PageRefusal(
-            render(
-                request,
-                "debtor/complaint.html",
-                {
-                    "link": link,
-                    "categories": COMPLAINT_CATEGORIES,
-                    "form": {"category": category, "summary": summary},
-                    "error": exc,
-                },
-                status_code=422,
-            )
-        ) from None
+        form = {"category": category, "summary": summary}
+        raise PageRefusal(_filing_page(request, link, "complaint", form, exc)) from None
     return _done(request, link, result)
 
 
@@ -696,6 +680,26 @@ def debtor_certificate(
         headers={
             "Content-Disposition": f'attachment; filename="settlement-{visit.case.case_no}.pdf"'
         },
+    )
+
+
+# ------------------------------------------------------- staff: the debtor's files
+
+
+@router.get("/staff/attachments/{attachment_id}")
+def staff_attachment(
+    attachment_id: RowId,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    config: Config,
+    cipher: Cipher,
+) -> Response:
+    """A debtor's attachment for QA, legal, team leads and managers (scope-checked, audited)."""
+    info, data = service.read_attachment(session, principal, cipher, attachment_id, at=config.now())
+    return Response(
+        data,
+        media_type=info.content_type,
+        headers={"Content-Disposition": f'attachment; filename="{info.filename}"'},
     )
 
 

@@ -43,6 +43,7 @@ from huikuan.quality.schemas import (
 )
 from huikuan.quality.service import ConflictError, InvalidInputError, NotAllowedError
 from huikuan.quality.sla import SLA_TZ
+from huikuan.selfservice.service import attachments_of
 from huikuan.web.areas import NavItem
 from huikuan.web.auth import require_roles
 from huikuan.web.deps import Config, DbSession, RowId
@@ -338,6 +339,7 @@ def _complaints_page(
         {
             "title_key": "quality.complaints.title",
             "complaints": complaints,
+            "attachments": attachments_of(session, complaint_ids=[c.id for c in complaints]),
             "escalated": escalated,
             "choices": _choices(language_of(request)),
             "errors": dict(errors or {}),
@@ -578,12 +580,14 @@ def _disputes_page(
     form: Mapping[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    disputes = service.list_disputes(session, principal)
     return render(
         request,
         "quality/disputes.html",
         {
             "title_key": "quality.disputes.title",
-            "disputes": service.list_disputes(session, principal),
+            "disputes": disputes,
+            "attachments": attachments_of(session, dispute_ids=[d.id for d in disputes]),
             "choices": _choices(language_of(request)),
             "errors": dict(errors or {}),
             "form": dict(form or {}),
