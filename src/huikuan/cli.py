@@ -444,13 +444,16 @@ def _date_or_next_open_day(engine: Engine, text: str | None) -> date:
 def creditor_add(
     code: str,
     name: Annotated[str, typer.Option("--name", help="The creditor's name.")],
+    hotline: Annotated[
+        str | None, typer.Option("--hotline", help="客服热线 printed to its debtors.")
+    ] = None,
     actor: ActorOption = "system",
 ) -> None:
     """Register a creditor with the default product policy (新增委托方)."""
     engine = _migrated_engine()
     try:
         with transaction(engine) as session:
-            creditor = add_creditor(session, code, name, actor=actor, at=_now())
+            creditor = add_creditor(session, code, name, actor=actor, at=_now(), hotline=hotline)
             console.print(f"creditor {creditor.code} added with product {DEFAULT_PRODUCT}")
     except (CreditorExistsError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")

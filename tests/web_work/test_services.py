@@ -78,6 +78,9 @@ def test_calls_through_the_guard(db: World) -> None:
         task = s.get(CallTask, ids["t-c1"])
         assert task is not None
         assert (task.status, task.outcome) == ("done", "complaint")
+        logged = s.get(ContactAttempt, made.attempt_id)
+        assert logged is not None
+        assert logged.disposition == "complaint"  # on the attempt itself, for QA and KPIs
         # The hold stops the next call: blocked, stored as evidence only.
         stopped = log_call(
             s,
@@ -94,6 +97,7 @@ def test_calls_through_the_guard(db: World) -> None:
         attempt = s.get(ContactAttempt, stopped.attempt_id)
         assert attempt is not None
         assert attempt.executed is False
+        assert attempt.disposition is None  # no call was made
     with transaction(db.engine) as s:
         agent = principal_for(s, "a1")
         count = s.scalar(select(func.count()).select_from(ContactAttempt))

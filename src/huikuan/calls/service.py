@@ -163,8 +163,10 @@ def log_call(
     if not verdict.allowed:
         return result
     attempt = session.get(ContactAttempt, proposal.attempt_id)
-    if attempt is not None and note:
-        attempt.content = note
+    if attempt is not None:
+        attempt.disposition = chosen.code.value
+        if note:
+            attempt.content = note
     invalidated = False
     if chosen.invalidates_number and point.status != "invalid":
         point.status = "invalid"

@@ -71,6 +71,7 @@ from huikuan.messaging.service import (
     render_row,
 )
 from huikuan.org.models import Agency, Creditor, Product, Role
+from huikuan.org.service import hotline_of
 from huikuan.selfservice.links import configured_link_maker
 
 WORK_ROLES: frozenset[Role] = frozenset({Role.AGENT, Role.TEAM_LEAD})
@@ -79,9 +80,6 @@ WORK_ROLES: frozenset[Role] = frozenset({Role.AGENT, Role.TEAM_LEAD})
 DEFAULT_PTP_HORIZON_DAYS = 30
 """How far ahead a promise may fall when the creditor's product policy sets no
 ``ptp_max_days``."""
-
-HOTLINE = "95588"
-"""The hotline printed in messages (the same default as the daily cycle's)."""
 
 SENDER = "collections"
 MESSAGE_CHANNELS: tuple[str, ...] = (Channel.SMS.value, Channel.EMAIL.value)
@@ -225,7 +223,7 @@ def case_values(
         "amount": case_balance(session, case).total,
         "dpd": int(dpd or 0),
         "due_date": today,
-        "hotline": HOTLINE,
+        "hotline": hotline_of(creditor),
         "agency": agency.name if agency is not None else "",
         "link": configured_link_maker()(case.id, today),
     }

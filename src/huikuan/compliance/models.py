@@ -32,6 +32,9 @@ class ContactAttempt(Base):
     call_type: Mapped[str | None] = mapped_column(String(24))
     purpose: Mapped[str | None] = mapped_column(String(48))
     outcome: Mapped[str | None] = mapped_column(String(48))
+    # The agent's disposition code of a logged call (RPC, no answer, promise, dispute …:
+    # :mod:`huikuan.calls.dispositions`); None for everything else.
+    disposition: Mapped[str | None] = mapped_column(String(24))
     content: Mapped[str | None] = mapped_column(Text)
     executed: Mapped[bool]
     decision: Mapped[str] = mapped_column(String(12))

@@ -595,8 +595,11 @@ def plan_outsourcing_notices(
 def _with_context(session: Session, actions: pl.DataFrame) -> pl.DataFrame:
     """Add what the guard and the texts need: jurisdiction, caller, the debtor's zone and
     language, the institution and agency names, the agent's number, the name token."""
-    creditors = session.execute(select(Creditor.id, Creditor.name, Creditor.jurisdiction)).all()
+    creditors = session.execute(
+        select(Creditor.id, Creditor.name, Creditor.jurisdiction, Creditor.hotline)
+    ).all()
     names = {row[0]: row[1] for row in creditors}
+    hotlines = {row[0]: row[3] or "" for row in creditors}
     jurisdictions = {row[0]: row[2] or "CN" for row in creditors}
     agencies = session.execute(select(Agency.id, Agency.code, Agency.name)).all()
     agents = dict(session.execute(select(User.id, User.username)).all())
@@ -628,6 +631,9 @@ def _with_context(session: Session, actions: pl.DataFrame) -> pl.DataFrame:
         pl.col("creditor_id")
         .replace_strict(names, default="", return_dtype=pl.String())
         .alias("institution"),
+        pl.col("creditor_id")
+        .replace_strict(hotlines, default="", return_dtype=pl.String())
+        .alias("hotline"),
         pl.when(pl.col("agency_id").is_null())
         .then(pl.lit("lender"))
         .otherwise(
@@ -686,7 +692,7 @@ def _values(
         "amount": int(action["balance"] or 0),
         "dpd": int(action["dpd"] or 0),
         "due_date": as_of,
-        "hotline": hotline,
+        "hotline": action.get("hotline") or hotline,
         "agency": action["agency_name"],
     }
 
@@ -704,7 +710,7 @@ def _text(
     if channel == "call":
         return Text("", "", 0)
     if channel == "letter":
-        return letter_text_for(action, as_of, hotline, demo=demo)
+        return letter_text_for(action, as_of, action.get("hotline") or hotline, demo=demo)
     return texts(action["template"], values, action["jurisdiction"], action["language"])
 
 

@@ -18,6 +18,7 @@ class DemoCreditor:
     code: str
     name: str
     products: tuple[tuple[str, str], ...]  # (product code, product name)
+    hotline: str = ""  # synthetic: 400-000-xxxx is not a number anyone answers
 
 
 CREDIT_CARD = ProductPolicy(
@@ -52,8 +53,13 @@ ONLINE_LOAN = ProductPolicy(
 DEMO_POLICIES: tuple[ProductPolicy, ...] = (CREDIT_CARD, CONSUMER_LOAN, ONLINE_LOAN)
 
 DEMO_CREDITORS: tuple[DemoCreditor, ...] = (
-    DemoCreditor("HXB", "华夏示范银行信用卡中心", (("CC", "标准信用卡"),)),
-    DemoCreditor("JYXF", "金雁消费金融有限公司", (("CL", "个人消费贷款"), ("OL", "线上小额贷款"))),
+    DemoCreditor("HXB", "华夏示范银行信用卡中心", (("CC", "标准信用卡"),), "400-000-0101"),
+    DemoCreditor(
+        "JYXF",
+        "金雁消费金融有限公司",
+        (("CL", "个人消费贷款"), ("OL", "线上小额贷款")),
+        "400-000-0202",
+    ),
 )
 
 DEMO_AGENCY = ("AG01", "明信委外催收服务有限公司")

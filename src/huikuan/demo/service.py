@@ -180,7 +180,9 @@ def _organisation(engine: Engine, accounts: int, start: date) -> tuple[tuple[str
     with transaction(engine) as session:
         creditor_ids = {}
         for spec in DEMO_CREDITORS:
-            creditor = add_creditor(session, spec.code, spec.name, actor=ACTOR, at=at)
+            creditor = add_creditor(
+                session, spec.code, spec.name, actor=ACTOR, at=at, hotline=spec.hotline or None
+            )
             creditor_ids[spec.code] = creditor.id
             for code, name in spec.products:
                 policy = replace(policies[code], code=f"{spec.code}.{code}")

@@ -28,6 +28,9 @@ class Creditor(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Which contact rules apply to its debtors: "CN" or "US" (rule packs of the guard).
     jurisdiction: Mapped[str] = mapped_column(String(2), default="CN")
+    # The number debtors call with questions, printed in messages, letters and on the debtor's
+    # page (客服热线); None: the platform default (:data:`huikuan.org.service.DEFAULT_HOTLINE`).
+    hotline: Mapped[str | None] = mapped_column(String(32))
 
 
 class Product(Base):

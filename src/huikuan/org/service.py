@@ -27,14 +27,37 @@ def default_policy(creditor_code: str) -> ProductPolicy:
     return ProductPolicy(code=f"{creditor_code}.{DEFAULT_PRODUCT}")
 
 
-def add_creditor(session: Session, code: str, name: str, *, actor: str, at: datetime) -> Creditor:
+DEFAULT_HOTLINE = "95588"
+"""The hotline printed for a creditor that has not given its own (set it: ``--hotline``)."""
+
+_HOTLINE_CHARS = frozenset("0123456789+-() ")
+
+
+def hotline_of(creditor: Creditor | None) -> str:
+    """The number a creditor's debtors call with questions."""
+    return (creditor.hotline if creditor is not None else None) or DEFAULT_HOTLINE
+
+
+def add_creditor(
+    session: Session,
+    code: str,
+    name: str,
+    *,
+    actor: str,
+    at: datetime,
+    hotline: str | None = None,
+) -> Creditor:
     """Register a creditor (委托方) with the default product and policy."""
     code = code.strip().upper()
     if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 32:
         raise ValueError(f"creditor code {code!r} must be 1–32 letters, digits, - or _")
     if session.scalars(select(Creditor).where(Creditor.code == code)).first() is not None:
         raise CreditorExistsError(f"creditor {code} already exists")
-    creditor = Creditor(code=code, name=name.strip())
+    if hotline is not None and (
+        not hotline.strip() or len(hotline) > 32 or not set(hotline) <= _HOTLINE_CHARS
+    ):
+        raise ValueError(f"hotline {hotline!r} must be up to 32 digits, spaces, +, - or ()")
+    creditor = Creditor(code=code, name=name.strip(), hotline=hotline.strip() if hotline else None)
     session.add(creditor)
     session.flush()
     add_product(session, creditor, DEFAULT_PRODUCT, "默认产品", default_policy(code))
@@ -45,7 +68,7 @@ def add_creditor(session: Session, code: str, name: str, *, actor: str, at: date
         action="creditor.add",
         entity="creditor",
         entity_id=creditor.id,
-        detail={"code": code, "name": creditor.name},
+        detail={"code": code, "name": creditor.name, "hotline": creditor.hotline},
     )
     return creditor
 

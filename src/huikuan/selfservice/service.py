@@ -44,7 +44,7 @@ from huikuan.accounts.models import Account, Debtor
 from huikuan.audit.service import record
 from huikuan.cases.models import Case, Plan
 from huikuan.cases.service import move_case
-from huikuan.cases.work import HOTLINE, PlanInput, PlanProposal, WorkInputError, compute_plan
+from huikuan.cases.work import PlanInput, PlanProposal, WorkInputError, compute_plan
 from huikuan.compliance.designations import DesignationInputError
 from huikuan.core.allocation import Mode, get_waterfall
 from huikuan.core.balances import Balance
@@ -53,6 +53,7 @@ from huikuan.core.money import PPM, format_minor
 from huikuan.core.policy import policy_from_dict
 from huikuan.kpis.survey import note_debtor_action
 from huikuan.org.models import Agency, Creditor, Product, Role
+from huikuan.org.service import hotline_of
 from huikuan.payments.models import Payment
 from huikuan.quality.models import Complaint, Dispute
 from huikuan.quality.service import (
@@ -301,7 +302,7 @@ def overview(session: Session, principal: DebtorPrincipal, *, now: datetime) -> 
         state=case.state,
         creditor=creditor.name,
         agency=agency.name if agency is not None else None,
-        hotline=HOTLINE,
+        hotline=hotline_of(creditor),
         debtor_masked=(debtor.name_masked if debtor is not None else None) or "",
         balance=total,
         accounts=views,

@@ -18,6 +18,8 @@ from collections.abc import Iterator, Mapping
 from functools import cached_property
 from types import MappingProxyType
 
+from huikuan.calls.dispositions import DISPOSITIONS
+
 DEFAULT_LANGUAGE = "zh"
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 LANGUAGE_COOKIE = "lang"
@@ -281,6 +283,14 @@ _EN: dict[str, str] = {
 }
 
 
+def _disposition_names(language: str) -> dict[str, str]:
+    """``code.disposition.<code>``: the call dispositions' own names (one definition)."""
+    return {
+        f"code.disposition.{code.value}": entry.label(language)
+        for code, entry in DISPOSITIONS.items()
+    }
+
+
 def _with_areas(base: dict[str, str], language: str) -> Mapping[str, str]:
     """The core catalogue plus every workbench area's entries (:mod:`huikuan.web.areas`)."""
     from huikuan.web.areas import catalogue
@@ -297,7 +307,10 @@ class _Catalogues(Mapping[str, Mapping[str, str]]):
 
     @cached_property
     def _built(self) -> dict[str, Mapping[str, str]]:
-        return {"zh": _with_areas(_ZH, "zh"), "en": _with_areas(_EN, "en")}
+        return {
+            "zh": _with_areas(_ZH | _disposition_names("zh"), "zh"),
+            "en": _with_areas(_EN | _disposition_names("en"), "en"),
+        }
 
     def __getitem__(self, language: str) -> Mapping[str, str]:
         return self._built[language]

@@ -258,6 +258,7 @@ def case_detail(session: Session, principal: Principal, case_id: int) -> CaseRea
             direction=a.direction,
             party=a.party,
             outcome=a.outcome,
+            disposition=a.disposition,
             executed=a.executed,
             decision=a.decision,
             reasons=[

@@ -114,6 +114,7 @@ class AttemptRead(_Read):
     direction: str
     party: str
     outcome: str | None = None
+    disposition: str | None = None
     executed: bool
     decision: str
     reasons: list[ReasonRead]

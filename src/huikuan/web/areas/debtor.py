@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 
 from huikuan.audit.service import record
 from huikuan.cases.models import Case
-from huikuan.cases.work import HOTLINE, WorkInputError, parse_yuan
+from huikuan.cases.work import WorkInputError, parse_yuan
 from huikuan.letters.certificate import NotSettledError, settlement_certificate_pdf
 from huikuan.org.models import Creditor
+from huikuan.org.service import DEFAULT_HOTLINE, hotline_of
 from huikuan.payments.service import OrderStarted, PaymentInputError, create_order
 from huikuan.payments.trades import ProviderError
 from huikuan.quality.service import COMPLAINT_CATEGORIES, DISPUTE_REASONS
@@ -86,7 +87,7 @@ def _client(request: Request) -> str:
 
 
 def _invalid(request: Request) -> Response:
-    return render(request, "debtor/invalid.html", {"hotline": HOTLINE}, status_code=404)
+    return render(request, "debtor/invalid.html", {"hotline": DEFAULT_HOTLINE}, status_code=404)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,7 @@ class Visit:
     facts: LinkFacts
     case: Case
     debtor: access.DebtorPrincipal | None
+    hotline: str
 
 
 def _visit(request: Request, session: Session, config: WebConfig, link: str) -> Visit | None:
@@ -108,7 +110,8 @@ def _visit(request: Request, session: Session, config: WebConfig, link: str) -> 
     debtor = access.current_debtor(
         session, _secret(config), request.cookies.get(COOKIE), case_id=case.id, now=config.now()
     )
-    return Visit(link, facts, case, debtor)
+    hotline = hotline_of(session.get(Creditor, case.creditor_id))
+    return Visit(link, facts, case, debtor, hotline)
 
 
 def _institution(session: Session, case: Case, setup: SelfServiceSetup) -> str:
@@ -122,7 +125,13 @@ def _signin(
     return render(
         request,
         "debtor/signin.html",
-        {"link": visit.link, "step": step, "error": error, "until": until, "hotline": HOTLINE},
+        {
+            "link": visit.link,
+            "step": step,
+            "error": error,
+            "until": until,
+            "hotline": visit.hotline,
+        },
         status_code=429 if error == "locked" else 200,
     )
 
@@ -710,7 +719,7 @@ def staff_attachment(
 def demo_inbox(request: Request, setup: Setup) -> Response:
     """The demo's stand-in for the debtors' phones (only with ``--demo-users``)."""
     if setup.demo_inbox is None:
-        return render(request, "debtor/invalid.html", {"hotline": HOTLINE}, status_code=404)
+        return render(request, "debtor/invalid.html", {"hotline": DEFAULT_HOTLINE}, status_code=404)
     return render(request, "debtor/inbox.html", {"messages": setup.demo_inbox.messages()})
 
 
