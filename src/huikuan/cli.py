@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import polars as pl
 import typer
 from rich.console import Console
@@ -1001,6 +1002,9 @@ def worker(
     ] = False,
     batch: Annotated[int, typer.Option(help="Messages claimed per batch.")] = 100,
     rate: Annotated[float | None, typer.Option(help="Messages per second for this worker.")] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Messages with providers at once (sending threads).")
+    ] = 8,
 ) -> None:
     """Drain the outbox: send due messages exactly once, retry, expire, record receipts."""
     engine = _migrated_engine()
@@ -1019,7 +1023,8 @@ def worker(
         ),
     }
     try:
-        sms = sms_channel_from_settings(settings)
+        # One HTTP client for every text: the worker's threads share it (httpx is thread-safe).
+        sms = sms_channel_from_settings(settings, httpx.Client(timeout=settings.sms_timeout))
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
@@ -1041,6 +1046,10 @@ def worker(
         reveal=reveal,
         rate_limiter=limiter,
         stop_when_idle=once,
+        concurrency=concurrency,
+        # Letters render PDFs (CPU under the GIL; Pango has a history of thread-safety
+        # crashes): one at a time, while texts and emails overlap.
+        serial_channels={"letter"},
     )
     console.print(
         f"worker: claimed {stats.claimed}, sent {stats.sent}, retried {stats.retried}, "

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from huikuan.bench.kpis import build_frames, run
+from huikuan.bench.kpis import build_frames, run, snapshot_write
 from huikuan.kpis.definitions import KPIS, SLICES
 
 
@@ -19,8 +19,18 @@ def test_bench_prints_a_line_per_run(capsys: pytest.CaptureFixture[str]) -> None
         "kpis.refresh.total",
         *(f"kpis.refresh.{name}" for name in SLICES),
         "kpis.refresh",
+        "kpis.refresh_with_snapshots",
     ]
     assert lines[1]["kpis"] == len(KPIS)
+    assert int(str(lines[-1]["snapshot_rows"])) > 0
+    assert int(str(lines[-1]["assignments"])) > 2_000
+
+
+def test_snapshot_write_bench_writes_once(capsys: pytest.CaptureFixture[str]) -> None:
+    line = snapshot_write(300)
+    assert json.loads(capsys.readouterr().out) == line
+    assert line["rows"] == 300
+    assert line["second_call_written"] is False
 
 
 def test_synthetic_frames_have_a_year_of_history() -> None:

@@ -40,7 +40,11 @@ def test_report_is_plausible_and_slices_add_up(demo: Engine) -> None:
             name: kpi_report(session, START, END, [name])
             for name in ("creditor", "product", "bucket", "arm", "agent", "vintage")
         }
-    assert set(whole) == {kpi.code for kpi in KPIS} | {"experiment_arms", "experiment_lifts"}
+    assert set(whole) == {kpi.code for kpi in KPIS} | {
+        "experiment_arms",
+        "experiment_lifts",
+        "balance_basis",
+    }
     for code in RATIOS:
         values = whole[code].get_column("value").drop_nulls()
         assert values.is_between(0.0, 1.0).all(), code

@@ -180,25 +180,35 @@ def test_bearer_tokens_go_through_the_hook_and_skip_csrf(
     from huikuan.access.policy import principal_for
 
     def tokens(session: object, token: str) -> object:
-        return principal_for(session, "a1") if token == "good-token" else None  # type: ignore[arg-type]
+        return principal_for(session, "cli_a") if token == "good-token" else None  # type: ignore[arg-type]
 
     app = make_app(world, cipher, clock, bearer_authenticator=tokens)
+    good = {"Authorization": "Bearer good-token"}
     with TestClient(app) as api:
-        assert api.get("/api/me", headers={"Authorization": "Bearer bad"}).status_code == 401
-        me = api.get("/api/me", headers={"Authorization": "Bearer good-token"})
-        assert me.json()["username"] == "a1"
-        body = {"field": "mobile", "contact_id": world.ids["c1_mobile"]}
-        revealed = api.post(
-            f"/api/cases/{world.ids['c1']}/reveal",
-            json=body,
-            headers={"Authorization": "Bearer good-token"},
+        bad = api.get("/api/client/placements", headers={"Authorization": "Bearer bad"})
+        assert bad.status_code == 401
+        placements = api.get("/api/client/placements", headers=good)
+        assert placements.status_code == 200
+        assert SESSION_COOKIE not in placements.headers.get("set-cookie", "")
+        # An unsafe request with a token needs no CSRF token (no ambient credential): this one
+        # reaches the route, which refuses it for the token's scopes (the hook's token has none).
+        sent = api.post(
+            "/api/client/payments",
+            content=b"account_no,amount\n",
+            headers={**good, "Content-Type": "text/csv", "Accept": "application/json"},
         )
-        assert revealed.status_code == 200
-        assert SESSION_COOKIE not in revealed.headers.get("set-cookie", "")
+        assert sent.status_code == 403
+        assert "CSRF" not in sent.text
+        # … and a token reaches the creditor API only: never the staff API.
+        assert api.get("/api/me", headers=good).status_code == 403
+        body = {"field": "mobile", "contact_id": world.ids["c1_mobile"]}
+        revealed = api.post(f"/api/cases/{world.ids['c1']}/reveal", json=body, headers=good)
+        assert revealed.status_code == 403
 
 
 def test_without_a_bearer_hook_no_token_is_accepted(client: TestClient) -> None:
-    assert client.get("/api/me", headers={"Authorization": "Bearer anything"}).status_code == 401
+    refused = client.get("/api/client/placements", headers={"Authorization": "Bearer anything"})
+    assert refused.status_code == 401
 
 
 @pytest.mark.parametrize("module", [auth])

@@ -120,7 +120,7 @@ def main() -> None:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
         "--suite",
-        choices=["all", "nightly", "imports", "compliance", "cycle", "kpis", "web"],
+        choices=["all", "nightly", "imports", "compliance", "cycle", "kpis", "web", "dispatch"],
         default=os.environ.get("BENCH_SUITE", "all"),
     )
     parser.add_argument(
@@ -135,6 +135,11 @@ def main() -> None:
         "--cycle-accounts",
         type=int,
         default=int(os.environ.get("BENCH_CYCLE_ACCOUNTS", "1000000")),
+    )
+    parser.add_argument(
+        "--dispatch-messages",
+        type=int,
+        default=int(os.environ.get("BENCH_DISPATCH_MESSAGES", "2000")),
     )
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--agents", type=int, default=500)
@@ -192,6 +197,20 @@ def main() -> None:
         if completed.returncode != 0:
             sys.exit(completed.returncode)
         if args.suite == "cycle":
+            return
+    if args.suite in ("all", "dispatch") and not args.one:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from huikuan.bench.dispatch import run; run(int(sys.argv[1]))",
+                str(args.dispatch_messages),
+            ],
+            check=False,
+        )
+        if completed.returncode != 0:
+            sys.exit(completed.returncode)
+        if args.suite == "dispatch":
             return
     if args.suite in ("all", "imports") and not args.one:
         from huikuan.bench.imports import run as run_imports

@@ -14,8 +14,16 @@ like the other bench modules:
 * ``kpis.build`` (n = accounts): rows generated per frame, seconds, peak MB;
 * ``kpis.refresh.<slice>`` (``total`` for unsliced): seconds and peak MB of that run;
 * ``kpis.refresh`` : the whole refresh (sum of the runs), seconds and peak MB.
+* ``kpis.refresh_with_snapshots``: the same refresh with exact history: a 分案 history of one to
+  three assignments per case (staff slices follow it) and a balance snapshot at each month end
+  of the period (opening balances and the roll matrix read them); seconds and peak MB.
+* ``kpis.snapshot_write`` (:func:`snapshot_write`, its own entry point; it needs a database):
+  one month-end :func:`huikuan.kpis.snapshots.take_snapshot` over ``n`` accounts in a fresh
+  SQLite file (or PostgreSQL at ``url``): seconds for the write (read + holders + insert),
+  rows, and seconds for the second, idempotent call.
 
-Run it alone with ``python -c "from huikuan.bench.kpis import run; run(1_000_000)"``; to add it
+Run it alone with ``python -c "from huikuan.bench.kpis import run; run(1_000_000)"`` (and
+``snapshot_write(200_000)``); to add it
 to ``make bench``, ``bench/__main__.py`` needs a ``kpis`` suite that starts it in its own
 process the way the ``cycle`` suite is started.
 """
@@ -250,6 +258,36 @@ def build_frames(n: int, seed: int = 7) -> tuple[kf.KpiFrames, dict[str, int]]:
         .select(list(kf.SURVEYS))
         .cast(dict(kf.SURVEYS))  # type: ignore[arg-type]
     )
+    # 分案 history: every case starts with its first agent at placement; about half move to the
+    # current agent later in the year, a few more again.
+    moved = rng.random(n) < 0.5
+    first = np.where(moved, rng.integers(1, 501, n), agents)
+    switch = placed + rng.integers(1, 200, n)
+    staff_team = (first - 1) // 10 + 1
+    assignments = (
+        pl.DataFrame(
+            {
+                "case_id": np.concatenate([ids, ids[moved]]),
+                "assigned_on": np.concatenate([placed, switch[moved]]) + epoch,
+                "ended_on": np.concatenate([np.where(moved, switch, -1), np.full(moved.sum(), -1)])
+                + epoch,
+                "agent_id": np.concatenate([first, agents[moved]]),
+                "team_id": np.concatenate([staff_team, (agents[moved] - 1) // 10 + 1]),
+            }
+        )
+        .with_row_index("assignment_id", offset=1)
+        .with_columns(
+            pl.col("assignment_id").cast(pl.Int64),
+            pl.col("assigned_on").cast(pl.Int32).cast(pl.Date),
+            pl.when(pl.col("ended_on") >= epoch)
+            .then(pl.col("ended_on"))
+            .cast(pl.Int32)
+            .cast(pl.Date)
+            .alias("ended_on"),
+            pl.lit(None, pl.Int64).alias("agency_id"),
+        )
+        .select(list(kf.ASSIGNMENTS))
+    )
     frames = kf.KpiFrames(
         accounts=accounts,
         cases=cases,
@@ -265,15 +303,41 @@ def build_frames(n: int, seed: int = 7) -> tuple[kf.KpiFrames, dict[str, int]]:
         arms=arms,
         severity=severity_table(portfolio.policies),
         surveys=surveys,
+        assignments=assignments,
     )
     counts = {
         name: getattr(frames, name).height
-        for name in ("accounts", "history", "payments", "attempts", "promises", "surveys")
+        for name in (
+            "accounts",
+            "history",
+            "payments",
+            "attempts",
+            "promises",
+            "surveys",
+            "assignments",
+        )
     }
     return frames, counts
 
 
+def month_end_snapshots(frames: kf.KpiFrames, start: date, end: date) -> pl.DataFrame:
+    """A snapshot frame at each month-start day of the period (the day before it and every month
+    end inside it): today's balance plus the receipts after the day, less 1% accrual."""
+    from huikuan.kpis.engine import balances_on, month_steps
+
+    days = month_steps(start, end)[:-1]
+    rebuilt = balances_on(frames.accounts, frames.payments, kf.empty(kf.SNAPSHOTS), days)
+    placed = frames.accounts.select("account_id", "placed_on")
+    return (
+        rebuilt.join(placed, on="account_id")
+        .filter(pl.col("placed_on") <= pl.col("business_date"))
+        .select("business_date", "account_id", (pl.col("balance") * 99 // 100).alias("balance"))
+    )
+
+
 def run(accounts: int) -> list[dict[str, object]]:
+    from dataclasses import replace
+
     from huikuan.kpis.definitions import SLICES
     from huikuan.kpis.engine import compute_all
 
@@ -292,12 +356,13 @@ def run(accounts: int) -> list[dict[str, object]]:
     )
     _emit(lines[-1])
     total = 0.0
+    current = replace(built, assignments=kf.empty(kf.ASSIGNMENTS))
     with peak_memory() as whole:
         for name in ("total", *SLICES):
             by = [] if name == "total" else [name]
             started = time.perf_counter()
             with peak_memory() as peak:
-                report = compute_all(built, START, AS_OF, by)
+                report = compute_all(current, START, AS_OF, by)
             seconds = time.perf_counter() - started
             total += seconds
             lines.append(
@@ -321,4 +386,173 @@ def run(accounts: int) -> list[dict[str, object]]:
         }
     )
     _emit(lines[-1])
+    snapshots = month_end_snapshots(built, START, AS_OF)
+    exact = replace(built, snapshots=snapshots)
+    total = 0.0
+    with peak_memory() as whole:
+        for name in ("total", *SLICES):
+            started = time.perf_counter()
+            compute_all(exact, START, AS_OF, [] if name == "total" else [name])
+            total += time.perf_counter() - started
+    lines.append(
+        {
+            "bench": "kpis.refresh_with_snapshots",
+            "n": accounts,
+            "assignments": built.assignments.height,
+            "snapshot_rows": snapshots.height,
+            "runs": 1 + len(SLICES),
+            "seconds": round(total, 3),
+            "peak_mb": round(whole.mb, 1),
+        }
+    )
+    _emit(lines[-1])
     return lines
+
+
+def snapshot_write(accounts: int, url: str | None = None) -> dict[str, object]:
+    """Time one month-end snapshot of ``accounts`` accounts (see the module docstring).
+
+    The portfolio is written straight into the tables with the bulk helpers (one creditor,
+    product, placement; a debtor, case and one or two assignments per account) and the day is
+    marked closed; foreign keys are off on SQLite for the load only.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy import create_engine, text
+
+    from huikuan.accounts.models import Account
+    from huikuan.cases.models import Assignment, Case
+    from huikuan.db.bulk import insert_rows
+    from huikuan.db.engine import make_engine, transaction
+    from huikuan.db.migrate import upgrade
+    from huikuan.kpis.snapshots import take_snapshot
+    from huikuan.nightly.models import NightlyRun
+
+    with tempfile.TemporaryDirectory() as folder:
+        target = url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        engine = make_engine(target)
+        upgrade(engine)
+        loader = create_engine(target)  # no foreign-key pragma: the load skips parent rows
+        month_end = date(2026, 10, 31)
+        rng = np.random.default_rng(11)
+        ids = np.arange(1, accounts + 1)
+        started = time.perf_counter()
+        with transaction(loader) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SET session_replication_role = replica"))
+            principal = rng.integers(1_000, 5_000_000, accounts)
+            insert_rows(
+                session,
+                Case,
+                (
+                    {
+                        "id": int(i),
+                        "case_no": f"C{i}",
+                        "creditor_id": 1,
+                        "placement_id": 1,
+                        "debtor_id": int(i),
+                        "state": "active",
+                        "agent_id": int(i % 500 + 1),
+                        "team_id": int(i % 50 + 1),
+                        "opened_on": date(2026, 1, 1),
+                        "balance": 0,
+                        "dpd": 0,
+                    }
+                    for i in ids
+                ),
+            )
+            insert_rows(
+                session,
+                Account,
+                (
+                    {
+                        "id": int(i),
+                        "account_no": f"A{i}",
+                        "creditor_id": 1,
+                        "product_id": 1,
+                        "product_code": "CARD",
+                        "debtor_id": int(i),
+                        "placement_id": 1,
+                        "case_id": int(i),
+                        "currency": "CNY",
+                        "status": "open",
+                        "principal": int(p),
+                        "interest": int(p // 20),
+                        "penalty": int(p // 50),
+                        "fee": 5_000,
+                        "credit": int(p),
+                        "first_due": date(2025, 12, 1),
+                        "instalment": int(p // 12),
+                        "cycles": 12,
+                        "paid_to_schedule": 0,
+                        "accrued_through": month_end,
+                        "charge_start": date(2026, 1, 1),
+                        "cap_base": int(p),
+                        "charged_total": 0,
+                        "dpd": 30,
+                        "bucket": "M1",
+                        "placed_on": date(2026, 1, 1),
+                    }
+                    for i, p in zip(ids, principal, strict=True)
+                ),
+            )
+            moved = ids[rng.random(accounts) < 0.5]
+            insert_rows(
+                session,
+                Assignment,
+                (
+                    {
+                        "id": int(k),
+                        "case_id": int(i),
+                        "agent_id": int(i % 500 + 1),
+                        "team_id": int(i % 50 + 1),
+                        "agency_id": None,
+                        "rule_code": None,
+                        "reason": "allocation",
+                        "actor": "bench",
+                        "assigned_on": date(2026, 1, 1),
+                        "ended_on": None,
+                    }
+                    for k, i in enumerate(np.concatenate([ids, moved]), start=1)
+                ),
+            )
+            session.add(
+                NightlyRun(
+                    business_date=month_end,
+                    accounts=accounts,
+                    open_accounts=accounts,
+                    received=0,
+                    interest=0,
+                    penalty=0,
+                    fee=0,
+                    bucket_changes=0,
+                    seconds=0.0,
+                )
+            )
+        loaded = time.perf_counter() - started
+        loader.dispose()
+        with peak_memory() as peak:
+            started = time.perf_counter()
+            with transaction(engine) as session:
+                first = take_snapshot(session, month_end, source="bench")
+            seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        with transaction(engine) as session:
+            again = take_snapshot(session, month_end, source="bench")
+        repeat = time.perf_counter() - started
+        engine.dispose()
+    line: dict[str, object] = {
+        "bench": "kpis.snapshot_write",
+        "n": accounts,
+        "database": target.split(":", 1)[0],
+        "rows": first.accounts,
+        "load_seconds": round(loaded, 3),
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(first.accounts / seconds) if seconds else None,
+        "second_call_written": again.written,
+        "second_call_seconds": round(repeat, 3),
+        "peak_mb": round(peak.mb, 1),
+    }
+    _emit(line)
+    return line

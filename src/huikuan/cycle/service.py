@@ -3,14 +3,18 @@
 Stages, each in its own transaction and timed: ingest, nightly, plans, allocate,
 outsourcing_notice, plan (the strategy's actions), surveys (the post-contact satisfaction
 surveys of :mod:`huikuan.kpis.survey`: after the strategy's messages, so a survey never takes
-a collection message's place under the caps), worklist.
+a collection message's place under the caps), worklist, and on the last day of a month
+snapshot (every account's balances, bucket and holder at the close of the day, for exact
+historical KPIs and reports: :mod:`huikuan.kpis.snapshots`; last, so it records the day's
+allocation too). A month end closed inside a multi-day catch-up (``as_of`` past it) gets no
+snapshot: the balances of that day are gone by then, and the KPIs say they are rebuilt.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
@@ -25,6 +29,7 @@ from huikuan.cycle.models import DayCycle
 from huikuan.cycle.planning import plan_day, plan_outsourcing_notices
 from huikuan.cycle.templates import StoredTexts, ensure_default_templates
 from huikuan.db.engine import transaction
+from huikuan.kpis.snapshots import take_snapshot
 from huikuan.kpis.survey import plan_surveys
 from huikuan.nightly.service import close_through
 from huikuan.org.models import Role
@@ -59,6 +64,7 @@ class DayCycleReport:
     plans_broken: int = 0
     plans_completed: int = 0
     surveys_sent: int = 0
+    snapshot_accounts: int = 0  # accounts in the month-end balance snapshot (0: not a month end)
     top_reasons: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
@@ -83,6 +89,7 @@ class DayCycleReport:
             "plans_broken": self.plans_broken,
             "plans_completed": self.plans_completed,
             "surveys_sent": self.surveys_sent,
+            "snapshot_accounts": self.snapshot_accounts,
             "top_reasons": self.top_reasons,
         }
 
@@ -176,6 +183,12 @@ def run_day(
         refresh_worklist(session, as_of)
     timed("worklist", started)
 
+    if is_month_end(as_of):
+        started = time.perf_counter()
+        with transaction(engine) as session:
+            report.snapshot_accounts = take_snapshot(session, as_of, source="cycle").accounts
+        timed("snapshot", started)
+
     with transaction(engine) as session:
         session.add(
             DayCycle(
@@ -185,6 +198,15 @@ def run_day(
             )
         )
     return report
+
+
+def is_month_end(day: date) -> bool:
+    """The last day of its month (the snapshot stage runs then).
+
+    >>> is_month_end(date(2026, 2, 28)), is_month_end(date(2028, 2, 28))
+    (True, False)
+    """
+    return (day + timedelta(days=1)).month != day.month
 
 
 NOTICE_HOUR = clock_time(9, 0)

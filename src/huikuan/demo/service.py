@@ -386,7 +386,10 @@ def _deliver(engine: Engine, cipher: FieldCipher, day: date, work_dir: Path) -> 
     """The outbox worker sends the day's messages at 10:05 that morning: letters as PDFs into
     ``<work_dir>/letters`` (the print house's folder), texts to a local SMS gateway that speaks
     Kannel's ``sendsms`` protocol (no phone network here), email to a local SMTP server that
-    keeps each message under ``<work_dir>/mail``. Exactly once, like any worker run."""
+    keeps each message under ``<work_dir>/mail``. Exactly once, like any worker run, with
+    eight messages in flight; letters are rendered one at a time."""
+    import httpx
+
     from huikuan.dispatch.channels import Channel, SmtpEmailChannel
     from huikuan.dispatch.local_smtp import maildir_smtp_server
     from huikuan.dispatch.models import OutboxMessage
@@ -407,10 +410,13 @@ def _deliver(engine: Engine, cipher: FieldCipher, day: date, work_dir: Path) -> 
     with (
         kannel_server(clock=lambda: moment) as gateway,
         maildir_smtp_server(work_dir / "mail") as (host, port),
+        # One pooled client for every text: a new client per message costs more (its TLS
+        # set-up) than the request to the gateway itself.
+        httpx.Client(timeout=10.0, follow_redirects=False) as http,
     ):
         channels: dict[str, Channel] = {
             "sms": KannelSmsChannel(
-                FAKE_KANNEL_USER, FAKE_KANNEL_PASSWORD, base_url=gateway.base_url
+                FAKE_KANNEL_USER, FAKE_KANNEL_PASSWORD, base_url=gateway.base_url, client=http
             ),
             "email": SmtpEmailChannel(host, port, "collections@huikuan.example"),
             "letter": LetterChannel(
@@ -426,4 +432,6 @@ def _deliver(engine: Engine, cipher: FieldCipher, day: date, work_dir: Path) -> 
             batch=500,
             reveal=reveal,
             stop_when_idle=True,
+            concurrency=8,
+            serial_channels={"letter"},  # PDF rendering: CPU-bound, and Pango is not thread-safe
         )

@@ -23,6 +23,7 @@ accepting it and ``mark_sent`` committing (a crash there). Such a message is rec
 is found ``sending`` with ``handed_at`` set after its lease ran out ("in doubt"). It is sent
 again with the *same* send key (the SMTP ``Message-ID``), so the receiver can discard the
 copy, and an ``in_doubt`` receipt records it. Messages claimed but not yet handed over
-(``handed_at`` null) are never in doubt. A worker hands over one message at a time, so a
-crash leaves at most one message in doubt.
+(``handed_at`` null) are never in doubt. A worker has at most ``concurrency`` messages handed
+over and not yet recorded (``huikuan worker --concurrency``, 8 by default), so a crash leaves
+at most that many in doubt.
 """

@@ -212,6 +212,8 @@ def scoped_frames(frames: kf.KpiFrames, scope: Scope) -> kf.KpiFrames:
         staff=staff,
         arms=frames.arms.filter(_in("account_id", account_ids)),
         surveys=frames.surveys.filter(_in("case_id", case_ids)),
+        assignments=frames.assignments.filter(_in("case_id", case_ids)),
+        snapshots=frames.snapshots.filter(_in("account_id", account_ids)),
     )
 
 
@@ -470,7 +472,13 @@ def experiment_table(frames: kf.KpiFrames, start: date, end: date) -> ReportTabl
         _col("significant", "显著", "Significant", "bool"),
     ]
     positioned = positions(
-        frames.accounts, frames.history, frames.payments, frames.severity, start, end
+        frames.accounts,
+        frames.history,
+        frames.payments,
+        frames.severity,
+        start,
+        end,
+        frames.snapshots,
     )
     dims = account_dims(frames.accounts, frames.cases, positioned, frames.arms)
     arms, lifts = experiment_frames(compare_arms(cure_rate(positioned, dims, ["arm"])))

@@ -43,12 +43,35 @@ SLICES: Final = MappingProxyType(
         "placement": "placement batch id (委案批次)",
         "vintage": "month of 入催, the case's opened_on, as YYYY-MM (账龄批次)",
         "bucket": "bucket at period start, or the entry bucket if placed during the period (账龄)",
-        "team": "team id of the case's current team (组)",
-        "agent": "user id of the case's current agent (坐席); for the survey KPIs, the agent of "
-        "the surveyed contact",
-        "agency": "agency id of the case (委外机构); null: in-house",
+        "team": "team id of the team holding the case on the unit's day (组), from the 分案 "
+        "history (see below)",
+        "agent": "user id of the agent holding the case on the unit's day (坐席), from the 分案 "
+        "history; for the survey KPIs, the agent of the surveyed contact",
+        "agency": "agency id holding the case on the unit's day (委外机构); null: in-house",
         "arm": "strategy arm of the account: champion / challenger / holdout (策略分组)",
     }
+)
+
+ATTRIBUTION: Final = (
+    "Each unit counts for the agent, team and agency holding the case on the unit's day, by "
+    "the rule the commissions use (`huikuan.compensation.attribution`): of the case's 分案 "
+    "assignments covering the day (assigned_on <= day < ended_on), the latest; none covering: "
+    "nobody (null); a case with no assignment history at all: its current holder. The day of "
+    "an event is its own: contact attempt, promise made (also for the kept rate), payment "
+    "received, resolution, legal filing, survey sent. A stock counts on the period's first day "
+    "(or the day the account was placed or the case opened, if later): opening balances, "
+    "accounts and cases in a base, bucket outcomes at period end; a first payment or first "
+    "contact counts on its day. A roll-matrix move counts on the first day of its month. Hours "
+    "count for the agent who worked them, under the agent's own team and agency."
+)
+PAST_BALANCES: Final = (
+    "Balances in the past come from the balance snapshot (余额快照) of the day needed where "
+    "one exists: the daily cycle writes one at each month end, `huikuan kpi snapshot --date D` "
+    "on demand (only for the last closed day: balances are kept only as they are now). "
+    "Without one, a past balance is rebuilt as today's balance + receipts after that day, "
+    "which leaves in the accrual since: approximate. The KPI report's `balance_basis` table "
+    "(and the CLI) says which days were rebuilt; the overdue report and the monthly PDF say "
+    "whether their bucket table is the day's snapshot or today's balances."
 )
 
 # Slices for which hours can be attributed (amount per agent hour is undefined elsewhere).
@@ -79,9 +102,11 @@ KPIS: Final[tuple[Kpi, ...]] = (
         "recovered in the period / balance owed at period start (or at placement when placed "
         "during the period)",
         "sum of payments received in the period (fen)",
-        "opening balance (fen) of accounts placed by period end; the service reconstructs it as "
-        "today's balance + payments received since period start (accrual since then is not "
-        "subtracted, so the rate is conservative for past periods)",
+        "opening balance (fen) of accounts placed by period end: the balance snapshot of the "
+        "day before the period where one exists; otherwise (and for accounts placed during the "
+        "period) rebuilt as today's balance + payments received since period start (accrual "
+        "since then is not subtracted: approximate, conservative; the report's balance_basis "
+        "says which)",
         Unit.RATIO,
         True,
         ("accounts", "payments"),
@@ -129,7 +154,9 @@ KPIS: Final[tuple[Kpi, ...]] = (
         "Y (or 'settled') at its end snapshot / accounts in X at the start snapshot. Snapshots: "
         "the day before period start, every month end inside the period, period end (the first "
         "and last step are partial months when the period is not whole months). Also weighted "
-        "by opening balance (numerator_amount / denominator_amount)",
+        "by each account's balance at the month's start snapshot (numerator_amount / "
+        "denominator_amount): the balance snapshot of that day where one exists, else rebuilt "
+        "as today's balance + later receipts (approximate)",
         "accounts moving from X to Y in the month",
         "accounts in X at the month's start snapshot",
         Unit.MATRIX,
@@ -201,7 +228,7 @@ KPIS: Final[tuple[Kpi, ...]] = (
         "payments in the period on cases held by the agent / agent hours. Assumption: an agent "
         "works one standard shift (default 8 hours) on each day with at least one executed "
         "contact attempt or closed call task; there is no time clock",
-        "payments received in the period on the agent's current cases (fen)",
+        "payments received in the period on cases the agent held on the day of the payment (fen)",
         "shift hours × the agent's active days in the period",
         Unit.FEN_PER_HOUR,
         True,
@@ -346,6 +373,14 @@ def definitions_markdown() -> str:
         "",
         "`amount_per_agent_hour` is sliced by agent, team and agency only (hours belong to "
         "people, not to products or buckets).",
+        "",
+        "## Attribution to agent, team and agency (按时归属)",
+        "",
+        ATTRIBUTION,
+        "",
+        "## Past balances (历史余额)",
+        "",
+        PAST_BALANCES,
         "",
     ]
     return "\n".join(lines)

@@ -12,11 +12,25 @@ every KPI over a :class:`~huikuan.kpis.frames.KpiFrames`.
 
 Because each unit lands in exactly one slice group, a KPI's numerators and denominators summed
 over any slicing equal the unsliced totals (the tests check it).
+
+Staff slices (agent, team, agency) follow the 分案 history: every unit carries the business day
+it is attributed on (``on``: an event's own day — contact, promise made, payment, resolution,
+filing — or, for a stock such as an opening balance, the period's first day or the account's
+placement in it), and :func:`holders_on` names the holder of the case on that day by the rule
+the commissions use (:mod:`huikuan.compensation.attribution`; a Hypothesis test proves the two
+agree). So a payment counts for the agent who held the case when the money came in, not for
+whoever holds it now.
+
+Balances in the past come from balance snapshots (:mod:`huikuan.kpis.snapshots`) where one
+exists for the day needed (the day before the period, each month end of the roll matrix);
+otherwise they are rebuilt as today's balance + the receipts after that day (accrual since then
+is not subtracted), and :func:`balance_basis` says which was used, per day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -24,7 +38,7 @@ import polars as pl
 
 from huikuan.core.policy import ProductPolicy
 from huikuan.kpis.definitions import SLICES, STAFF_SLICES
-from huikuan.kpis.frames import SEVERITY, KpiFrames
+from huikuan.kpis.frames import ASSIGNMENTS, PAYMENTS, SEVERITY, SNAPSHOTS, KpiFrames, empty
 
 SETTLED = "settled"  # the pseudo-bucket of a paid-off account in snapshots and the matrix
 VOICE_CHANNELS = ("phone", "visit")
@@ -35,6 +49,8 @@ PER_10K = 10_000
 SATISFIED_SCORE = 4  # a survey answer of 4 or 5 counts as satisfied
 
 _NUM, _DEN = pl.col("numerator"), pl.col("denominator")
+STAFF = ("agent", "team", "agency")  # the slices the 分案 history decides
+ON = "on"  # a unit's attribution day
 
 
 def severity_table(policies: Sequence[ProductPolicy]) -> pl.DataFrame:
@@ -65,11 +81,25 @@ def _finish(
     *,
     extra: Sequence[str] = (),
     scale: int = 1,
+    holders: Holders | None = None,
+    attributed: Sequence[str] = STAFF,
 ) -> pl.DataFrame:
-    """Sum each unit's numerator and denominator by slices (+ ``extra`` keys), divide last."""
+    """Sum each unit's numerator and denominator by slices (+ ``extra`` keys), divide last.
+
+    With ``holders``, the ``attributed`` staff slices come from the holder of the unit's case on
+    the unit's ``on`` day; without, from ``dims`` (the case's current holder).
+    """
     check_slices(by)
     keys = [*by, *extra]
-    data = units.join(dims.select(key, *by), on=key, how="left") if by else units
+    data = units
+    staff = [name for name in by if name in attributed]
+    if staff and holders is not None and ON in data.columns:
+        if "case_id" not in data.columns:
+            data = data.join(dims.select(key, "case_id"), on=key, how="left")
+        data = holders_on(data, holders, ON).drop([n for n in STAFF if n not in staff])
+    rest = [name for name in by if name not in data.columns]
+    if rest:
+        data = data.join(dims.select(key, *rest), on=key, how="left")
     sums = (_NUM.sum().cast(pl.Int64), _DEN.sum().cast(pl.Int64))
     grouped = (
         data.group_by(keys).agg(*sums).sort(keys, nulls_last=True) if keys else data.select(*sums)
@@ -83,11 +113,107 @@ def _finish(
     return grouped.with_columns(value)
 
 
-def _units(frame: pl.DataFrame, key: str, numerator: pl.Expr, denominator: pl.Expr) -> pl.DataFrame:
-    return frame.select(
+def _units(
+    frame: pl.DataFrame,
+    key: str,
+    numerator: pl.Expr,
+    denominator: pl.Expr,
+    on: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """One row per unit: ``key, numerator, denominator`` and, with ``on``, its attribution day."""
+    columns = [
         pl.col(key),
         numerator.cast(pl.Int64).alias("numerator"),
         denominator.cast(pl.Int64).alias("denominator"),
+    ]
+    if on is not None:
+        columns.append(on.cast(pl.Date()).alias(ON))
+    return frame.select(columns)
+
+
+# --------------------------------------------------------------------------------------------
+# Who held the case: the 分案 history
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Holders:
+    """The 分案 history (:data:`~huikuan.kpis.frames.ASSIGNMENTS`) and the cases (their current
+    holder stands in for a case that has no history at all)."""
+
+    assignments: pl.DataFrame
+    cases: pl.DataFrame
+
+    @classmethod
+    def of(cls, frames: KpiFrames) -> Holders:
+        return cls(frames.assignments, frames.cases)
+
+    @classmethod
+    def current(cls, cases: pl.DataFrame) -> Holders:
+        """No history: every case is attributed to its current holder."""
+        return cls(empty(ASSIGNMENTS), cases)
+
+
+def holders_on(events: pl.DataFrame, holders: Holders, day: str) -> pl.DataFrame:
+    """``events`` (with ``case_id`` and the date column ``day``) plus ``agent, team, agency``:
+    who held the case on that day.
+
+    The rule of :func:`huikuan.compensation.attribution.receipts_in`, vectorised: of the case's
+    assignments covering the day (``assigned_on <= day < ended_on``, an open end covering every
+    later day), the last in ``(assigned_on, id)`` order; none covering: nobody (nulls); a case
+    with no assignment ever: its current holder; no case: nulls. Row order is not kept.
+    """
+    a = holders.assignments.select(
+        "case_id",
+        "assigned_on",
+        "ended_on",
+        "assignment_id",
+        pl.col("agent_id").alias("_h_agent"),
+        pl.col("team_id").alias("_h_team"),
+        pl.col("agency_id").alias("_h_agency"),
+    )
+    # Resolve each distinct (case, day) once: events repeat them many times over.
+    pairs = (
+        events.select("case_id", pl.col(day).alias("_day"))
+        .filter(pl.col("case_id").is_not_null() & pl.col("_day").is_not_null())
+        .unique()
+    )
+    covers = (pl.col("assigned_on") <= pl.col("_day")) & (
+        pl.col("ended_on").is_null() | (pl.col("_day") < pl.col("ended_on"))
+    )
+    chosen = (
+        pairs.join(a, on="case_id", how="inner")
+        .filter(covers)
+        .sort("assigned_on", "assignment_id")
+        .group_by("case_id", "_day")
+        .agg(pl.col("_h_agent", "_h_team", "_h_agency").last())
+    )
+    with_history = a.select("case_id").unique().with_columns(pl.lit(True).alias("_history"))
+    current = holders.cases.select(
+        "case_id",
+        pl.col("agent_id").alias("_c_agent"),
+        pl.col("team_id").alias("_c_team"),
+        pl.col("agency_id").alias("_c_agency"),
+    )
+    history = pl.col("_history").fill_null(False)
+    return (
+        events.with_columns(pl.col(day).alias("_day"))
+        .join(chosen, on=["case_id", "_day"], how="left")
+        .join(with_history, on="case_id", how="left")
+        .join(current, on="case_id", how="left")
+        .with_columns(
+            pl.when(history)
+            .then(pl.col(f"_h_{name}"))
+            .otherwise(pl.col(f"_c_{name}"))
+            .cast(pl.Int64)
+            .alias(name)
+            for name in STAFF
+        )
+        .drop(
+            "_day",
+            "_history",
+            *(f"_{kind}_{name}" for kind in ("h", "c") for name in STAFF),
+        )
     )
 
 
@@ -157,6 +283,54 @@ def _with_settled(bucket: str, day: pl.Expr) -> pl.Expr:
     return pl.when(settled).then(pl.lit(SETTLED)).otherwise(pl.col(bucket))
 
 
+def balances_on(
+    accounts: pl.DataFrame,
+    payments: pl.DataFrame,
+    snapshots: pl.DataFrame,
+    days: Sequence[date],
+) -> pl.DataFrame:
+    """``account_id, business_date, balance, exact``: what each account owed at the close of
+    each day (fen).
+
+    From the day's balance snapshot where the account is in it (``exact``); otherwise rebuilt
+    as today's balance + the receipts after that day (``payments`` must hold them; accrual since
+    then is not subtracted, so a rebuilt past balance is too high by that accrual).
+    """
+    wanted = sorted(set(days))
+    day_frame = pl.DataFrame({"business_date": wanted}, schema={"business_date": pl.Date()})
+    after = [
+        payments.filter(pl.col("received_on") > pl.lit(day, pl.Date()))
+        .group_by("account_id")
+        .agg(pl.col("amount").sum().cast(pl.Int64).alias("_after"))
+        .with_columns(pl.lit(day, pl.Date()).alias("business_date"))
+        for day in wanted
+    ]
+    later = (
+        pl.concat(after)
+        if after
+        else pl.DataFrame(
+            schema={"account_id": pl.Int64(), "_after": pl.Int64(), "business_date": pl.Date()}
+        )
+    )
+    taken = snapshots.filter(pl.col("business_date").is_in(wanted)).select(
+        "business_date", "account_id", pl.col("balance").alias("_snap")
+    )
+    return (
+        accounts.select("account_id", "balance")
+        .join(day_frame, how="cross")
+        .join(later, on=["account_id", "business_date"], how="left")
+        .join(taken, on=["account_id", "business_date"], how="left")
+        .select(
+            "account_id",
+            "business_date",
+            pl.coalesce("_snap", pl.col("balance") + pl.col("_after").fill_null(0))
+            .cast(pl.Int64)
+            .alias("balance"),
+            pl.col("_snap").is_not_null().alias("exact"),
+        )
+    )
+
+
 def positions(
     accounts: pl.DataFrame,
     history: pl.DataFrame,
@@ -164,13 +338,18 @@ def positions(
     severity: pl.DataFrame,
     start: date,
     end: date,
+    snapshots: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per account: where it stood at period start and end, and what it paid.
 
     Columns: ``account_id, open_bucket, close_bucket, entry_bucket, open_severity,
-    close_severity, settled_end, placed_by_end, opening_balance, paid`` (fen). Severity is null
-    for ``settled`` and for accounts not yet placed. ``opening_balance`` is today's balance plus
-    every receipt since ``start`` (so ``payments`` must hold all receipts on or after ``start``).
+    close_severity, settled_end, placed_by_end, opening_balance, opening_exact, paid, entry_on,
+    first_paid_on``. Severity is null for ``settled`` and for accounts not yet placed.
+    ``opening_balance`` is the balance at the close of the day before ``start``
+    (:func:`balances_on`: the snapshot of that day where the account is in it, ``opening_exact``;
+    else today's balance + every receipt since ``start``, so ``payments`` must hold all receipts
+    on or after ``start``). ``entry_on``: the period's first day, or the placement day if later
+    (the day stocks are attributed on); ``first_paid_on``: the first receipt in the period.
     """
     if end < start:
         raise ValueError("the period ends before it starts")
@@ -188,12 +367,19 @@ def positions(
         .group_by("account_id")
         .agg(pl.col("to_bucket").first().alias("entry_bucket"))
     )
-    since = payments.filter(pl.col("received_on") >= start)
-    since_start = since.group_by("account_id").agg(pl.col("amount").sum().alias("since_start"))
+    opening = balances_on(
+        accounts, payments, _no_snapshots() if snapshots is None else snapshots, [before]
+    ).select(
+        "account_id",
+        pl.col("balance").alias("opening_balance"),
+        pl.col("exact").alias("opening_exact"),
+    )
     in_period = (
-        since.filter(pl.col("received_on") <= end)
+        payments.filter(_in_period("received_on", start, end))
         .group_by("account_id")
-        .agg(pl.col("amount").sum().alias("paid"))
+        .agg(
+            pl.col("amount").sum().alias("paid"), pl.col("received_on").min().alias("first_paid_on")
+        )
     )
     sev = severity.select("product_code", "bucket", "severity")
     base = (
@@ -201,15 +387,15 @@ def positions(
         .join(open_b, on="account_id", how="left")
         .join(close_b, on="account_id", how="left")
         .join(entry, on="account_id", how="left")
-        .join(since_start, on="account_id", how="left")
+        .join(opening, on="account_id", how="left")
         .join(in_period, on="account_id", how="left")
         .with_columns(
             _with_settled("open_bucket", pl.lit(before, pl.Date())).alias("open_bucket"),
             _with_settled("close_bucket", pl.lit(end, pl.Date())).alias("close_bucket"),
             (pl.col("settled_on") <= end).fill_null(False).alias("settled_end"),
             (pl.col("placed_on") <= end).alias("placed_by_end"),
-            (pl.col("balance") + pl.col("since_start").fill_null(0)).alias("opening_balance"),
             pl.col("paid").fill_null(0),
+            pl.max_horizontal(pl.col("placed_on"), pl.lit(start, pl.Date())).alias("entry_on"),
         )
     )
     return (
@@ -233,10 +419,17 @@ def positions(
             "settled_end",
             "placed_by_end",
             "opening_balance",
+            "opening_exact",
             "paid",
+            "entry_on",
+            "first_paid_on",
         )
         .sort("account_id")
     )
+
+
+def _no_snapshots() -> pl.DataFrame:
+    return empty(SNAPSHOTS)
 
 
 def account_dims(
@@ -307,44 +500,95 @@ def _recovery_base(positioned: pl.DataFrame) -> pl.DataFrame:
     return positioned.filter(pl.col("placed_by_end") & (pl.col("opening_balance") > 0))
 
 
+def _entry() -> pl.Expr:
+    return pl.col("entry_on")
+
+
 def recovery_rate_amount(
-    positioned: pl.DataFrame, dims: pl.DataFrame, by: Sequence[str] = ()
+    positioned: pl.DataFrame,
+    dims: pl.DataFrame,
+    by: Sequence[str] = (),
+    *,
+    paid: pl.DataFrame | None = None,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
-    units = _units(
-        _recovery_base(positioned), "account_id", pl.col("paid"), pl.col("opening_balance")
+    """Recovered / opening balance. With ``paid`` (``account_id, received_on, amount``: the
+    period's receipts), each receipt is its own unit, attributed on the day it came in; the
+    opening balance is attributed on ``entry_on``."""
+    base = _recovery_base(positioned)
+    owed = _units(base, "account_id", pl.lit(0), pl.col("opening_balance"), _entry())
+    if paid is None:
+        got = _units(base, "account_id", pl.col("paid"), pl.lit(0), pl.col("first_paid_on"))
+    else:
+        in_base = paid.join(base.select("account_id"), on="account_id", how="semi")
+        got = _units(in_base, "account_id", pl.col("amount"), pl.lit(0), pl.col("received_on"))
+    return _finish(pl.concat([owed, got]), dims, "account_id", by, holders=holders)
+
+
+def _paid_and_base(frame: pl.DataFrame) -> pl.DataFrame:
+    """An account counted once in the denominator (on ``entry_on``) and, if it paid, once in the
+    numerator on the day of its first receipt in the period."""
+    return pl.concat(
+        [
+            _units(frame, "account_id", pl.lit(0), pl.lit(1), _entry()),
+            _units(
+                frame.filter(pl.col("paid") > 0),
+                "account_id",
+                pl.lit(1),
+                pl.lit(0),
+                pl.col("first_paid_on"),
+            ),
+        ]
     )
-    return _finish(units, dims, "account_id", by)
 
 
 def recovery_rate_count(
-    positioned: pl.DataFrame, dims: pl.DataFrame, by: Sequence[str] = ()
+    positioned: pl.DataFrame,
+    dims: pl.DataFrame,
+    by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
-    units = _units(_recovery_base(positioned), "account_id", pl.col("paid") > 0, pl.lit(1))
-    return _finish(units, dims, "account_id", by)
+    units = _paid_and_base(_recovery_base(positioned))
+    return _finish(units, dims, "account_id", by, holders=holders)
 
 
 def on_time_repayment_rate(
-    positioned: pl.DataFrame, dims: pl.DataFrame, by: Sequence[str] = ()
+    positioned: pl.DataFrame,
+    dims: pl.DataFrame,
+    by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     overdue = positioned.filter(pl.col("open_severity") >= 1)
-    return _finish(
-        _units(overdue, "account_id", pl.col("paid") > 0, pl.lit(1)), dims, "account_id", by
-    )
+    return _finish(_paid_and_base(overdue), dims, "account_id", by, holders=holders)
 
 
-def cure_rate(positioned: pl.DataFrame, dims: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+def cure_rate(
+    positioned: pl.DataFrame,
+    dims: pl.DataFrame,
+    by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
+) -> pl.DataFrame:
     delinquent = positioned.filter(pl.col("open_severity") >= 1)
     cured = pl.col("settled_end") | (pl.col("close_severity") == 0).fill_null(False)
-    return _finish(_units(delinquent, "account_id", cured, pl.lit(1)), dims, "account_id", by)
+    units = _units(delinquent, "account_id", cured, pl.lit(1), _entry())
+    return _finish(units, dims, "account_id", by, holders=holders)
 
 
 def roll_back_rate(
-    positioned: pl.DataFrame, dims: pl.DataFrame, by: Sequence[str] = ()
+    positioned: pl.DataFrame,
+    dims: pl.DataFrame,
+    by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     later = positioned.filter(pl.col("open_severity") >= 2)
     close, open_ = pl.col("close_severity"), pl.col("open_severity")
     moved = (~pl.col("settled_end") & (close >= 1) & (close < open_)).fill_null(False)
-    return _finish(_units(later, "account_id", moved, pl.lit(1)), dims, "account_id", by)
+    units = _units(later, "account_id", moved, pl.lit(1), _entry())
+    return _finish(units, dims, "account_id", by, holders=holders)
 
 
 def month_steps(start: date, end: date) -> list[date]:
@@ -378,14 +622,22 @@ def roll_rate_matrix(
     start: date,
     end: date,
     by: Sequence[str] = (),
+    *,
+    payments: pl.DataFrame | None = None,
+    snapshots: pl.DataFrame | None = None,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     """Slices, ``month, from_bucket, to_bucket``, counts (numerator / denominator / value) and
-    the same weighted by opening balance (``numerator_amount``, ``denominator_amount``,
-    ``value_amount``). Accounts settled before a step's start are not in that step."""
+    the same weighted by the balance at the month's start snapshot (``numerator_amount``,
+    ``denominator_amount``, ``value_amount``; :func:`balances_on` with ``payments`` and
+    ``snapshots``: none given, today's balances). Accounts settled before a step's start are not
+    in that step. A move is attributed to the holder on the month's first day.
+    ``positioned`` is not read; it stays in the signature for the callers'."""
     check_slices(by)
+    del positioned
     days = month_steps(start, end)
     snaps = bucket_snapshots(history, accounts.get_column("account_id"), days).join(
-        accounts.select("account_id", "settled_on"), on="account_id", how="left"
+        accounts.select("account_id", "case_id", "settled_on"), on="account_id", how="left"
     )
     step = pl.DataFrame(
         {"snapshot": days, "step": list(range(len(days)))},
@@ -394,26 +646,38 @@ def roll_rate_matrix(
     snaps = snaps.join(step, on="snapshot").with_columns(
         _with_settled("bucket", pl.col("snapshot")).alias("bucket")
     )
-    before = snaps.filter(pl.col("bucket").is_not_null() & (pl.col("bucket") != SETTLED))
+    weights = balances_on(
+        accounts,
+        payments if payments is not None else empty(PAYMENTS),
+        snapshots if snapshots is not None else _no_snapshots(),
+        days[:-1],
+    ).select("account_id", pl.col("business_date").alias("snapshot"), "balance")
+    before = (
+        snaps.filter(pl.col("bucket").is_not_null() & (pl.col("bucket") != SETTLED))
+        .join(weights, on=["account_id", "snapshot"], how="left")
+        .with_columns((pl.col("snapshot") + pl.duration(days=1)).cast(pl.Date()).alias(ON))
+    )
     after = snaps.select(
         "account_id",
         (pl.col("step") - 1).alias("step"),
         pl.col("bucket").alias("to_bucket"),
         pl.col("snapshot").dt.strftime("%Y-%m").alias("month"),
     )
-    moves = (
-        before.select("account_id", "step", pl.col("bucket").alias("from_bucket"))
-        .join(after, on=["account_id", "step"], how="inner")
-        .join(positioned.select("account_id", "opening_balance"), on="account_id", how="left")
-        .join(dims.select("account_id", *by), on="account_id", how="left")
-    )
+    moves = before.select(
+        "account_id", "case_id", "step", ON, "balance", pl.col("bucket").alias("from_bucket")
+    ).join(after, on=["account_id", "step"], how="inner")
+    staff = [name for name in by if name in STAFF]
+    if staff and holders is not None:
+        moves = holders_on(moves, holders, ON).drop([n for n in STAFF if n not in staff])
+    rest = [name for name in by if name not in moves.columns]
+    moves = moves.join(dims.select("account_id", *rest), on="account_id", how="left")
     cells = moves.group_by(*by, "month", "from_bucket", "to_bucket").agg(
         pl.len().cast(pl.Int64).alias("numerator"),
-        pl.col("opening_balance").sum().cast(pl.Int64).alias("numerator_amount"),
+        pl.col("balance").sum().cast(pl.Int64).alias("numerator_amount"),
     )
     rows = moves.group_by(*by, "month", "from_bucket").agg(
         pl.len().cast(pl.Int64).alias("denominator"),
-        pl.col("opening_balance").sum().cast(pl.Int64).alias("denominator_amount"),
+        pl.col("balance").sum().cast(pl.Int64).alias("denominator_amount"),
     )
     share = pl.col("numerator").cast(pl.Float64) / pl.col("denominator").cast(pl.Float64)
     amount_den = pl.col("denominator_amount")
@@ -463,27 +727,45 @@ def contact_rate(
     start: date,
     end: date,
     by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
+    """A worked case counts in the denominator on the period's first day (or its opening day),
+    and in the numerator on the day of its first executed attempt in the period."""
     worked = cases.filter(
         (pl.col("opened_on") <= end)
         & (pl.col("closed_on").is_null() | (pl.col("closed_on") >= start))
-    ).select("case_id")
+    ).select(
+        "case_id",
+        pl.max_horizontal(pl.col("opened_on"), pl.lit(start, pl.Date())).alias("entry_on"),
+    )
     touched = (
         _executed(attempts, start, end)
-        .select("case_id")
-        .unique()
-        .with_columns(pl.lit(True).alias("touched"))
+        .group_by("case_id")
+        .agg(pl.col("day").min().alias("first_on"))
+        .join(worked.select("case_id"), on="case_id", how="semi")
     )
-    flagged = worked.join(touched, on="case_id", how="left")
-    units = _units(flagged, "case_id", pl.col("touched").fill_null(False), pl.lit(1))
-    return _finish(units, cdims, "case_id", by)
+    units = pl.concat(
+        [
+            _units(worked, "case_id", pl.lit(0), pl.lit(1), _entry()),
+            _units(touched, "case_id", pl.lit(1), pl.lit(0), pl.col("first_on")),
+        ]
+    )
+    return _finish(units, cdims, "case_id", by, holders=holders)
 
 
 def rpc_rate(
-    attempts: pl.DataFrame, cdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+    attempts: pl.DataFrame,
+    cdims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     voice = _executed(attempts, start, end).filter(pl.col("channel").is_in(VOICE_CHANNELS))
-    return _finish(_units(voice, "case_id", _rpc(), pl.lit(1)), cdims, "case_id", by)
+    units = _units(voice, "case_id", _rpc(), pl.lit(1), pl.col("day"))
+    return _finish(units, cdims, "case_id", by, holders=holders)
 
 
 def ptp_rate(
@@ -493,20 +775,40 @@ def ptp_rate(
     start: date,
     end: date,
     by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     made = _units(
-        promises.filter(_in_period("created_on", start, end)), "case_id", pl.lit(1), pl.lit(0)
+        promises.filter(_in_period("created_on", start, end)),
+        "case_id",
+        pl.lit(1),
+        pl.lit(0),
+        pl.col("created_on"),
     )
-    rpcs = _units(_executed(attempts, start, end).filter(_rpc()), "case_id", pl.lit(0), pl.lit(1))
-    return _finish(pl.concat([made, rpcs]), cdims, "case_id", by)
+    rpcs = _units(
+        _executed(attempts, start, end).filter(_rpc()),
+        "case_id",
+        pl.lit(0),
+        pl.lit(1),
+        pl.col("day"),
+    )
+    return _finish(pl.concat([made, rpcs]), cdims, "case_id", by, holders=holders)
 
 
 def ptp_kept_rate(
-    promises: pl.DataFrame, cdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+    promises: pl.DataFrame,
+    cdims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
+    """Judged on its due day, a promise counts for whoever took it (the holder on the day it
+    was made)."""
     due = promises.filter(_in_period("promised_on", start, end) & pl.col("status").is_in(JUDGED))
-    units = _units(due, "case_id", pl.col("status") == "kept", pl.lit(1))
-    return _finish(units, cdims, "case_id", by)
+    units = _units(due, "case_id", pl.col("status") == "kept", pl.lit(1), pl.col("created_on"))
+    return _finish(units, cdims, "case_id", by, holders=holders)
 
 
 def resolutions(cases: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
@@ -535,11 +837,18 @@ def resolutions(cases: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
 
 
 def days_to_resolution(
-    resolved: pl.DataFrame, cdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+    resolved: pl.DataFrame,
+    cdims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     done = resolved.filter(_in_period("resolved_on", start, end))
     days = (pl.col("resolved_on") - pl.col("opened_on")).dt.total_days()
-    return _finish(_units(done, "case_id", days, pl.lit(1)), cdims, "case_id", by)
+    units = _units(done, "case_id", days, pl.lit(1), pl.col("resolved_on"))
+    return _finish(units, cdims, "case_id", by, holders=holders)
 
 
 def touches_per_resolution(
@@ -549,6 +858,8 @@ def touches_per_resolution(
     start: date,
     end: date,
     by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     done = resolved.filter(_in_period("resolved_on", start, end))
     touches = (
@@ -563,8 +874,9 @@ def touches_per_resolution(
         "case_id",
         pl.col("touches").fill_null(0),
         pl.lit(1),
+        pl.col("resolved_on"),
     )
-    return _finish(units, cdims, "case_id", by)
+    return _finish(units, cdims, "case_id", by, holders=holders)
 
 
 def complaint_rate(
@@ -574,20 +886,37 @@ def complaint_rate(
     start: date,
     end: date,
     by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     received = _units(
-        complaints.filter(_in_period("received_on", start, end)), "case_id", pl.lit(1), pl.lit(0)
+        complaints.filter(_in_period("received_on", start, end)),
+        "case_id",
+        pl.lit(1),
+        pl.lit(0),
+        pl.col("received_on"),
     )
-    contacts = _units(_executed(attempts, start, end), "case_id", pl.lit(0), pl.lit(1))
-    return _finish(pl.concat([received, contacts]), cdims, "case_id", by, scale=PER_10K)
+    contacts = _units(
+        _executed(attempts, start, end), "case_id", pl.lit(0), pl.lit(1), pl.col("day")
+    )
+    return _finish(
+        pl.concat([received, contacts]), cdims, "case_id", by, scale=PER_10K, holders=holders
+    )
 
 
 def legal_filing_days(
-    legal: pl.DataFrame, cdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+    legal: pl.DataFrame,
+    cdims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     filed = legal.filter(_in_period("filed_on", start, end))
     days = (pl.col("filed_on") - pl.col("referred_on")).dt.total_days()
-    return _finish(_units(filed, "case_id", days, pl.lit(1)), cdims, "case_id", by)
+    units = _units(filed, "case_id", days, pl.lit(1), pl.col("filed_on"))
+    return _finish(units, cdims, "case_id", by, holders=holders)
 
 
 def compliance_blocks(
@@ -597,16 +926,23 @@ def compliance_blocks(
     start: date,
     end: date,
     by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     """Slices, ``rule_id``, proposals stopped citing it / all proposals in the slice."""
     check_slices(by)
-    columns = ("case_id", "decision", "rule_ids")
+    columns = ("case_id", "day", "decision", "rule_ids")
     proposals = pl.concat(
         [
             attempts.filter(_in_period("day", start, end)).select(columns),
             stopped_actions.filter(_in_period("day", start, end)).select(columns),
         ]
-    ).join(cdims.select("case_id", *by), on="case_id", how="left")
+    )
+    staff = [name for name in by if name in STAFF]
+    if staff and holders is not None:
+        proposals = holders_on(proposals, holders, "day").drop([n for n in STAFF if n not in staff])
+    rest = [name for name in by if name not in proposals.columns]
+    proposals = proposals.join(cdims.select("case_id", *rest), on="case_id", how="left")
     totals = (
         proposals.group_by(*by).agg(pl.len().cast(pl.Int64).alias("denominator"))
         if by
@@ -647,30 +983,56 @@ def _answered(surveys: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
     return surveys.filter(_in_period("answered_on", start, end) & pl.col("score").is_not_null())
 
 
+# The survey's agent is the agent of the surveyed contact (its own column); team and agency
+# follow the holder of the case on the day the survey was sent.
+_SURVEY_ATTRIBUTED = ("team", "agency")
+
+
 def satisfaction_score(
-    surveys: pl.DataFrame, sdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+    surveys: pl.DataFrame,
+    sdims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     """Mean score (1–5) of the surveys answered in the period."""
-    units = _units(_answered(surveys, start, end), "survey_id", pl.col("score"), pl.lit(1))
-    return _finish(units, sdims, "survey_id", by)
+    answered = _answered(surveys, start, end)
+    units = _units(answered, "survey_id", pl.col("score"), pl.lit(1), pl.col("sent_on"))
+    return _finish(units, sdims, "survey_id", by, holders=holders, attributed=_SURVEY_ATTRIBUTED)
 
 
 def satisfaction_share(
-    surveys: pl.DataFrame, sdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+    surveys: pl.DataFrame,
+    sdims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     """Share of the period's answers scoring 4 or 5."""
     answered = _answered(surveys, start, end)
-    units = _units(answered, "survey_id", pl.col("score") >= SATISFIED_SCORE, pl.lit(1))
-    return _finish(units, sdims, "survey_id", by)
+    units = _units(
+        answered, "survey_id", pl.col("score") >= SATISFIED_SCORE, pl.lit(1), pl.col("sent_on")
+    )
+    return _finish(units, sdims, "survey_id", by, holders=holders, attributed=_SURVEY_ATTRIBUTED)
 
 
 def survey_response_rate(
-    surveys: pl.DataFrame, sdims: pl.DataFrame, start: date, end: date, by: Sequence[str] = ()
+    surveys: pl.DataFrame,
+    sdims: pl.DataFrame,
+    start: date,
+    end: date,
+    by: Sequence[str] = (),
+    *,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
     """Surveys sent in the period and answered (whenever) / surveys sent in the period."""
     sent = surveys.filter(_in_period("sent_on", start, end))
-    units = _units(sent, "survey_id", pl.col("score").is_not_null(), pl.lit(1))
-    return _finish(units, sdims, "survey_id", by)
+    units = _units(sent, "survey_id", pl.col("score").is_not_null(), pl.lit(1), pl.col("sent_on"))
+    return _finish(units, sdims, "survey_id", by, holders=holders, attributed=_SURVEY_ATTRIBUTED)
 
 
 def amount_per_agent_hour(
@@ -685,16 +1047,20 @@ def amount_per_agent_hour(
     by: Sequence[str] = (),
     *,
     shift_hours: int = DEFAULT_SHIFT_HOURS,
+    holders: Holders | None = None,
 ) -> pl.DataFrame:
-    """Fen recovered on each agent's current cases per hour worked (see the definition's
-    assumption about hours); sliced by agent, team or agency (the agent's own)."""
+    """Fen recovered per hour worked (see the definition's assumption about hours); sliced by
+    agent, team or agency. A receipt counts for the agent, team and agency holding the case on
+    the day it came in (``holders``; none given: the case's current holder); hours count for
+    the agent who worked them, under the agent's own team and agency."""
     check_slices(by, STAFF_SLICES)
-    recovered = (
-        payments.filter(_in_period("received_on", start, end))
-        .join(accounts.select("account_id", "case_id"), on="account_id", how="inner")
-        .join(cases.select("case_id", "agent_id"), on="case_id", how="inner")
-        .filter(pl.col("agent_id").is_not_null())
-    )
+    recovered = holders_on(
+        payments.filter(_in_period("received_on", start, end)).join(
+            accounts.select("account_id", "case_id"), on="account_id", how="inner"
+        ),
+        holders if holders is not None else Holders.current(cases),
+        "received_on",
+    ).filter(pl.col("agent").is_not_null())
     days = (
         pl.concat(
             [
@@ -704,20 +1070,29 @@ def amount_per_agent_hour(
         )
         .filter(pl.col("agent_id").is_not_null())
         .unique()
+        .join(staff.select("agent_id", "team_id", "agency_id"), on="agent_id", how="left")
     )
     units = pl.concat(
         [
-            _units(recovered, "agent_id", pl.col("amount"), pl.lit(0)),
-            _units(days, "agent_id", pl.lit(0), pl.lit(shift_hours)),
+            recovered.select(
+                pl.col("agent").alias("agent_id"),
+                pl.col("amount").cast(pl.Int64).alias("numerator"),
+                pl.lit(0, pl.Int64).alias("denominator"),
+                "agent",
+                "team",
+                "agency",
+            ),
+            days.select(
+                "agent_id",
+                pl.lit(0, pl.Int64).alias("numerator"),
+                pl.lit(shift_hours, pl.Int64).alias("denominator"),
+                pl.col("agent_id").alias("agent"),
+                pl.col("team_id").alias("team"),
+                pl.col("agency_id").alias("agency"),
+            ),
         ]
-    )
-    dims = staff.select(
-        "agent_id",
-        pl.col("agent_id").alias("agent"),
-        pl.col("team_id").alias("team"),
-        pl.col("agency_id").alias("agency"),
-    )
-    return _finish(units, dims, "agent_id", by)
+    ).select("agent_id", "numerator", "denominator", *by)
+    return _finish(units, units.select("agent_id"), "agent_id", by)
 
 
 # --------------------------------------------------------------------------------------------
@@ -736,27 +1111,39 @@ def compute_all(
     """Every KPI of :data:`~huikuan.kpis.definitions.KPIS`, keyed by its code.
 
     ``amount_per_agent_hour`` is left out when ``by`` names a slice hours cannot follow
-    (anything but agent, team, agency).
+    (anything but agent, team, agency). Staff slices follow ``frames.assignments``; past
+    balances come from ``frames.snapshots`` where present (:func:`balance_basis` says where).
     """
     check_slices(by)
     f = frames
-    positioned = positions(f.accounts, f.history, f.payments, f.severity, start, end)
+    h = Holders.of(f)
+    positioned = positions(f.accounts, f.history, f.payments, f.severity, start, end, f.snapshots)
     adims = account_dims(f.accounts, f.cases, positioned, f.arms)
     cdims = case_dims(f.cases, adims)
     resolved = resolutions(f.cases, f.accounts)
+    paid = f.payments.filter(_in_period("received_on", start, end))
     out = {
-        "recovery_rate_amount": recovery_rate_amount(positioned, adims, by),
-        "recovery_rate_count": recovery_rate_count(positioned, adims, by),
-        "on_time_repayment_rate": on_time_repayment_rate(positioned, adims, by),
-        "cure_rate": cure_rate(positioned, adims, by),
+        "recovery_rate_amount": recovery_rate_amount(positioned, adims, by, paid=paid, holders=h),
+        "recovery_rate_count": recovery_rate_count(positioned, adims, by, holders=h),
+        "on_time_repayment_rate": on_time_repayment_rate(positioned, adims, by, holders=h),
+        "cure_rate": cure_rate(positioned, adims, by, holders=h),
         "roll_rate_matrix": roll_rate_matrix(
-            f.accounts, f.history, positioned, adims, start, end, by
+            f.accounts,
+            f.history,
+            positioned,
+            adims,
+            start,
+            end,
+            by,
+            payments=f.payments,
+            snapshots=f.snapshots,
+            holders=h,
         ),
-        "roll_back_rate": roll_back_rate(positioned, adims, by),
-        "contact_rate": contact_rate(f.cases, f.attempts, cdims, start, end, by),
-        "rpc_rate": rpc_rate(f.attempts, cdims, start, end, by),
-        "ptp_rate": ptp_rate(f.promises, f.attempts, cdims, start, end, by),
-        "ptp_kept_rate": ptp_kept_rate(f.promises, cdims, start, end, by),
+        "roll_back_rate": roll_back_rate(positioned, adims, by, holders=h),
+        "contact_rate": contact_rate(f.cases, f.attempts, cdims, start, end, by, holders=h),
+        "rpc_rate": rpc_rate(f.attempts, cdims, start, end, by, holders=h),
+        "ptp_rate": ptp_rate(f.promises, f.attempts, cdims, start, end, by, holders=h),
+        "ptp_kept_rate": ptp_kept_rate(f.promises, cdims, start, end, by, holders=h),
     }
     if set(by) <= STAFF_SLICES:
         out["amount_per_agent_hour"] = amount_per_agent_hour(
@@ -770,22 +1157,60 @@ def compute_all(
             end,
             by,
             shift_hours=shift_hours,
+            holders=h,
         )
     out |= {
-        "days_to_resolution": days_to_resolution(resolved, cdims, start, end, by),
+        "days_to_resolution": days_to_resolution(resolved, cdims, start, end, by, holders=h),
         "touches_per_resolution": touches_per_resolution(
-            resolved, f.attempts, cdims, start, end, by
+            resolved, f.attempts, cdims, start, end, by, holders=h
         ),
-        "complaint_rate": complaint_rate(f.complaints, f.attempts, cdims, start, end, by),
-        "legal_filing_days": legal_filing_days(f.legal, cdims, start, end, by),
+        "complaint_rate": complaint_rate(
+            f.complaints, f.attempts, cdims, start, end, by, holders=h
+        ),
+        "legal_filing_days": legal_filing_days(f.legal, cdims, start, end, by, holders=h),
         "compliance_blocks": compliance_blocks(
-            f.attempts, f.stopped_actions, cdims, start, end, by
+            f.attempts, f.stopped_actions, cdims, start, end, by, holders=h
         ),
     }
     sdims = survey_dims(f.surveys, cdims)
     out |= {
-        "satisfaction_score": satisfaction_score(f.surveys, sdims, start, end, by),
-        "satisfaction_share": satisfaction_share(f.surveys, sdims, start, end, by),
-        "survey_response_rate": survey_response_rate(f.surveys, sdims, start, end, by),
+        "satisfaction_score": satisfaction_score(f.surveys, sdims, start, end, by, holders=h),
+        "satisfaction_share": satisfaction_share(f.surveys, sdims, start, end, by, holders=h),
+        "survey_response_rate": survey_response_rate(f.surveys, sdims, start, end, by, holders=h),
     }
     return out
+
+
+BASIS_SNAPSHOT = "snapshot"
+BASIS_REBUILT = "rebuilt"
+
+
+def balance_basis(frames: KpiFrames, start: date, end: date) -> pl.DataFrame:
+    """Where each past balance of the report came from: ``use`` (``opening``: the recovery
+    rate's base; ``roll_matrix``: a month's start), ``business_date``, ``source``
+    (``snapshot`` or ``rebuilt``: today's balance + later receipts, approximate), ``accounts``
+    and ``balance`` (fen) — over the accounts placed by period end (opening) or by that day
+    (roll matrix). A source with no account has no row."""
+    if end < start:
+        raise ValueError("the period ends before it starts")
+    days = month_steps(start, end)
+    balances = balances_on(frames.accounts, frames.payments, frames.snapshots, days[:-1]).join(
+        frames.accounts.select("account_id", "placed_on"), on="account_id", how="left"
+    )
+    opening = balances.filter(
+        (pl.col("business_date") == days[0]) & (pl.col("placed_on") <= end)
+    ).with_columns(pl.lit("opening").alias("use"))
+    steps = balances.filter(pl.col("placed_on") <= pl.col("business_date")).with_columns(
+        pl.lit("roll_matrix").alias("use")
+    )
+    source = pl.when(pl.col("exact")).then(pl.lit(BASIS_SNAPSHOT)).otherwise(pl.lit(BASIS_REBUILT))
+    return (
+        pl.concat([opening, steps])
+        .with_columns(source.alias("source"))
+        .group_by("use", "business_date", "source")
+        .agg(
+            pl.len().cast(pl.Int64).alias("accounts"),
+            pl.col("balance").sum().cast(pl.Int64).alias("balance"),
+        )
+        .sort("use", "business_date", "source", descending=[True, False, True])
+    )

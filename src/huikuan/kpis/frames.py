@@ -92,6 +92,25 @@ SURVEYS: Mapping[str, pl.DataType] = {
     "answered_on": pl.Date(),
     "score": pl.Int64(),
 }
+# 分案 history (huikuan.cases.models.Assignment): who held a case from ``assigned_on`` up to,
+# not including, ``ended_on`` (null: still holds it).
+ASSIGNMENTS: Mapping[str, pl.DataType] = {
+    "assignment_id": pl.Int64(),
+    "case_id": pl.Int64(),
+    "assigned_on": pl.Date(),
+    "ended_on": pl.Date(),
+    "agent_id": pl.Int64(),
+    "team_id": pl.Int64(),
+    "agency_id": pl.Int64(),
+}
+# Balance snapshots (huikuan.kpis.models.BalanceSnapshot) of the days a report needs: what each
+# account owed (principal + interest + penalty + fee, fen) at the close of ``business_date``.
+# A date is present whole or not at all.
+SNAPSHOTS: Mapping[str, pl.DataType] = {
+    "business_date": pl.Date(),
+    "account_id": pl.Int64(),
+    "balance": pl.Int64(),
+}
 SEVERITY: Mapping[str, pl.DataType] = {
     "product_code": pl.String(),
     "bucket": pl.String(),
@@ -111,8 +130,10 @@ def frame(rows: Sequence[Sequence[object]], schema: Mapping[str, pl.DataType]) -
 @dataclass(frozen=True, slots=True)
 class KpiFrames:
     """Everything the full report reads. ``payments`` holds every receipt on or after the period
-    start (later ones too: they rebuild the opening balance); the other event frames may hold
-    more than the period, the engine filters."""
+    start (later ones too: they rebuild the opening balance where no snapshot exists); the
+    other event frames may hold more than the period, the engine filters. ``assignments``
+    (empty: every case is attributed to its current holder) and ``snapshots`` (empty: every
+    balance is rebuilt) are optional."""
 
     accounts: pl.DataFrame
     cases: pl.DataFrame
@@ -128,3 +149,5 @@ class KpiFrames:
     arms: pl.DataFrame
     severity: pl.DataFrame
     surveys: pl.DataFrame = field(default_factory=lambda: empty(SURVEYS))
+    assignments: pl.DataFrame = field(default_factory=lambda: empty(ASSIGNMENTS))
+    snapshots: pl.DataFrame = field(default_factory=lambda: empty(SNAPSHOTS))

@@ -1,10 +1,17 @@
-"""The post-contact satisfaction survey (满意度回访): one row per survey, from contact to answer.
+"""KPI tables: the post-contact satisfaction survey, and the balance snapshots (余额快照).
+
+The post-contact satisfaction survey (满意度回访): one row per survey, from contact to answer.
 
 A row is born ``due`` when a contact reached the debtor (an agent's right-party call or visit,
 or the debtor's own action on the self-service page), is sent by the next run-day through the
 compliance guard and the outbox (``sent``: the link token's hash and the SMS's contact attempt
 are kept), and takes one score 1–5 (``answered``), by SMS reply or by the page link. See
 :mod:`huikuan.kpis.survey` for the flow and the rules (one survey per debtor per 30 days).
+
+A balance snapshot (:mod:`huikuan.kpis.snapshots`) is every placed account's state at the close
+of one business day, written once per date (the daily cycle at each month end, or
+``huikuan kpi snapshot``): ``balance_snapshot_days`` says a date is complete (one row, written
+in the same transaction as the date's ``balance_snapshots`` rows), and the rows never change.
 """
 
 from __future__ import annotations
@@ -12,7 +19,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huikuan.db.base import Base, BigId
@@ -62,3 +80,44 @@ class Survey(Base):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     answer_channel: Mapped[str | None] = mapped_column(String(8))  # sms or page
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BalanceSnapshotDay(Base):
+    """One complete snapshot: its business date and totals. Present means every row is there."""
+
+    __tablename__ = "balance_snapshot_days"
+
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    accounts: Mapped[int] = mapped_column(Integer)
+    open_accounts: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)  # owed by all accounts in it (fen)
+    source: Mapped[str] = mapped_column(String(16))  # "cycle" (month end) or "cli"
+    seconds: Mapped[float] = mapped_column(Float)
+
+
+class BalanceSnapshot(Base):
+    """One account at the close of one business day (money in fen).
+
+    No foreign keys: a snapshot is a record of what was, written a million rows at a time by
+    COPY, and must not stop an account or a case being anonymised or re-keyed later (per-row
+    key checks would also roughly double the write).
+    """
+
+    __tablename__ = "balance_snapshots"
+
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    creditor_id: Mapped[int] = mapped_column(BigInteger)
+    product_code: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    principal: Mapped[int] = mapped_column(BigInteger)
+    interest: Mapped[int] = mapped_column(BigInteger)
+    penalty: Mapped[int] = mapped_column(BigInteger)
+    fee: Mapped[int] = mapped_column(BigInteger)
+    dpd: Mapped[int] = mapped_column(Integer)
+    bucket: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The holder of the case on that day, from the 分案 history (huikuan.kpis.engine.holders_on).
+    agent_id: Mapped[int | None] = mapped_column(BigInteger)
+    team_id: Mapped[int | None] = mapped_column(BigInteger)
+    agency_id: Mapped[int | None] = mapped_column(BigInteger)

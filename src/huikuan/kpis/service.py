@@ -3,10 +3,13 @@
 Data flow: :func:`load_frames` runs one SELECT per table (accounts with balances, cases, bucket
 history up to the period end, payments from the period start, contact attempts, stopped
 strategy actions, promises, complaints, legal matters, closed call tasks, users, each account's
-arm, the satisfaction surveys sent or answered in the period) and turns the rows into the
-layouts of :mod:`huikuan.kpis.frames`; instants become business days in ``zone``.
-:func:`kpi_report` hands them to :func:`huikuan.kpis.engine.compute_all` and adds the
-champion/challenger comparison of the cure rate (:mod:`huikuan.kpis.experiments`).
+arm, the satisfaction surveys sent or answered in the period, the 分案 history, and the balance
+snapshots of the days the period needs — the day before it and each month end inside it — where
+they exist) and turns the rows into the layouts of :mod:`huikuan.kpis.frames`; instants become
+business days in ``zone``. :func:`kpi_report` hands them to
+:func:`huikuan.kpis.engine.compute_all`, adds the champion/challenger comparison of the cure
+rate (:mod:`huikuan.kpis.experiments`) and ``balance_basis``: per day, whether the past balances
+came from a snapshot or were rebuilt (approximate).
 
 Derived on the way in: an account's ``settled_on`` is the day of its last payment (or its
 ``accrued_through`` day when settled without one); its arm is the one recorded on its latest
@@ -34,14 +37,18 @@ from huikuan.kpis import frames as kf
 from huikuan.kpis.engine import (
     DEFAULT_SHIFT_HOURS,
     STOPPED,
+    Holders,
     account_dims,
+    balance_basis,
     check_slices,
     compute_all,
     cure_rate,
+    month_steps,
     positions,
     severity_table,
 )
 from huikuan.kpis.experiments import compare_arms, experiment_frames
+from huikuan.kpis.snapshots import load_assignments_frame, load_snapshots
 from huikuan.kpis.survey import surveys_frame_rows
 from huikuan.legal.models import LegalMatter
 from huikuan.org.models import User
@@ -238,6 +245,8 @@ def load_frames(
         arms=arms,
         severity=severity_frame(session),
         surveys=kf.frame(surveys_frame_rows(session, start, end, tz), kf.SURVEYS),
+        assignments=load_assignments_frame(session),
+        snapshots=load_snapshots(session, month_steps(start, end)[:-1]),
     )
 
 
@@ -257,7 +266,9 @@ def kpi_report(
 ) -> dict[str, pl.DataFrame]:
     """Every KPI for ``[start, end]`` sliced by ``by``, plus ``experiment_arms`` and
     ``experiment_lifts``: the cure rate per strategy arm with Wilson intervals, and each lift
-    (challenger − champion, champion − hold-out) with its Newcombe interval and ``significant``.
+    (challenger − champion, champion − hold-out) with its Newcombe interval and ``significant``;
+    and ``balance_basis`` (:func:`~huikuan.kpis.engine.balance_basis`): where the past balances
+    came from, ``rebuilt`` rows marking figures that are approximate.
     """
     check_slices(by)
     if end < start:
@@ -265,10 +276,18 @@ def kpi_report(
     frames = load_frames(session, start, end, strategy=strategy, zone=zone)
     report = compute_all(frames, start, end, by, shift_hours=shift_hours)
     positioned = positions(
-        frames.accounts, frames.history, frames.payments, frames.severity, start, end
+        frames.accounts,
+        frames.history,
+        frames.payments,
+        frames.severity,
+        start,
+        end,
+        frames.snapshots,
     )
     dims = account_dims(frames.accounts, frames.cases, positioned, frames.arms)
-    arms, lifts = experiment_frames(compare_arms(cure_rate(positioned, dims, ["arm"])))
+    cured = cure_rate(positioned, dims, ["arm"], holders=Holders.of(frames))
+    arms, lifts = experiment_frames(compare_arms(cured))
     report["experiment_arms"] = arms
     report["experiment_lifts"] = lifts
+    report["balance_basis"] = balance_basis(frames, start, end)
     return report

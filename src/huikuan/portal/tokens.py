@@ -7,6 +7,10 @@ finds an unrevoked, unexpired token, notes when it was last used and answers wit
 creditor-client :class:`~huikuan.access.policy.Principal` for that creditor → upload routes call
 :func:`require_scope` for the kind of file they take. Issuing and revoking are audited; the
 token never reaches a log or the audit trail (its prefix does).
+
+A token reaches only the creditor API: the web app's request guard
+(:func:`huikuan.web.auth.verify_csrf`, :data:`~huikuan.web.auth.BEARER_PREFIX`) answers 403 to a
+bearer token anywhere outside ``/api/client/``, before this module is asked about it.
 """
 
 from __future__ import annotations

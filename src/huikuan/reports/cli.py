@@ -24,7 +24,13 @@ from huikuan.db.migrate import current_revision, head_revision
 from huikuan.logs import configure_logging
 from huikuan.org.models import Creditor
 from huikuan.reports.monthly import creditor_month, render_pdf
-from huikuan.reports.overdue import headers, overdue_report, write_csv, write_xlsx
+from huikuan.reports.overdue import (
+    headers,
+    overdue_basis,
+    overdue_report,
+    write_csv,
+    write_xlsx,
+)
 from huikuan.settings import get_settings
 
 app = typer.Typer(help="Reports (报表): overdue report, monthly PDF.", no_args_is_help=True)
@@ -87,12 +93,15 @@ def overdue_command(
         with transaction(engine) as session:
             creditor_id = None if creditor is None else _creditor_id(session, creditor)
             frame = overdue_report(session, as_of, creditor_id)
+            basis = overdue_basis(session, as_of)
     finally:
         engine.dispose()
     if fmt is Format.csv and out is not None:
         typer.echo(f"wrote {write_csv(frame, out)}")
+        typer.echo(basis.note)
     elif fmt is Format.xlsx and out is not None:
-        typer.echo(f"wrote {write_xlsx(frame, out)}")
+        typer.echo(f"wrote {write_xlsx(frame, out, note=basis.note)}")
+        typer.echo(basis.note)
     else:
         table = Table(title=f"逾期报表 Overdue report {as_of.isoformat()}", title_justify="left")
         for index, title in enumerate(headers()):
@@ -100,6 +109,7 @@ def overdue_command(
         for row in frame.iter_rows():
             table.add_row(*(f"{value:,}" if isinstance(value, int) else value for value in row))
         console.print(table)
+        console.print(basis.note)
 
 
 @app.command("monthly")

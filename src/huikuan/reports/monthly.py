@@ -11,9 +11,11 @@ Data flow: :func:`creditor_month` reads, for one creditor and one month (``YYYY-
 * remittance: recovered, agency fees and net from
   :func:`huikuan.compensation.service.remittance_statements`.
 
-Balances are only stored as they are now, so the bucket table is always the accounts' current
-state; ``MonthlyReport.state_note`` says so (for the running month it is the month-to-date
-picture, for a past month it is today's balances of the accounts placed by then).
+The bucket table is the month end's balance snapshot (:mod:`huikuan.kpis.snapshots`, written
+by the daily cycle on the last day of each month) where it exists; otherwise the accounts'
+current state, and ``MonthlyReport.state_note`` says which (for the running month it is the
+month-to-date picture, for a past month without a snapshot today's balances of the accounts
+placed by then: approximate).
 
 :func:`render_pdf` copies the letters' approach (:mod:`huikuan.letters.render`): a Jinja2 HTML
 template + CSS → WeasyPrint, text in WenQuanYi Micro Hei; the only date in the metadata is the
@@ -42,7 +44,7 @@ from huikuan.kpis.service import BUSINESS_ZONE
 from huikuan.letters.render import FONT_FAMILY, format_amount
 from huikuan.org.models import Creditor
 from huikuan.payments.models import Payment
-from huikuan.reports.overdue import ALL, overdue_report
+from huikuan.reports.overdue import ALL, overdue_basis, overdue_report
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ class MonthlyReport:
     remitted_recovered: int
     agency_fees: int
     net: int
+    buckets_from_snapshot: bool = False  # the bucket table is the month end's snapshot
 
     @property
     def recovery_rate_month(self) -> Decimal | None:
@@ -81,9 +84,11 @@ class MonthlyReport:
 
     @property
     def state_note(self) -> str:
+        if self.buckets_from_snapshot:
+            return "账龄分布取自月末日终余额快照。"
         if self.current_month:
             return "本月尚未结束：账龄分布为账户当前状态（截至报告生成日）。"
-        return "账龄分布按账户当前余额计算（系统不保存历史余额），仅含月末前入催的账户。"
+        return "月末无余额快照：账龄分布按账户当前余额计算（近似值），仅含月末前入催的账户。"
 
 
 def _rate(numerator: int, denominator: int) -> Decimal | None:
@@ -142,6 +147,7 @@ def creditor_month(
         remitted_recovered=0 if statement is None else statement.recovered,
         agency_fees=0 if statement is None else statement.agency_fees,
         net=0 if statement is None else statement.net,
+        buckets_from_snapshot=overdue_basis(session, span.last).snapshot,
     )
 
 

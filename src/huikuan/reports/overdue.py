@@ -1,20 +1,24 @@
 """The regulator-style overdue report: open accounts and their balances by product and bucket.
 
-Data flow: one SELECT over ``accounts`` (open, placed on or before ``as_of``, optionally one
-creditor) → a polars frame → grouped by ``product_code`` × ``bucket`` → every product gets
-every bucket of the default scheme (M0 … M7+, zeros included, so the regulator's grid has no
-holes; a bucket code from another scheme is appended after them) plus a ``合计`` subtotal row,
-and the report ends with a grand total row → :func:`write_csv` / :func:`write_xlsx` with
-zh/en headers.
+Data flow: one SELECT over the balance snapshot of ``as_of`` (:mod:`huikuan.kpis.snapshots`:
+accounts open at that day's close, optionally one creditor) where one exists, else over
+``accounts`` (open now, placed on or before ``as_of``) → a polars frame → grouped by
+``product_code`` × ``bucket`` → every product gets every bucket of the default scheme (M0 …
+M7+, zeros included, so the regulator's grid has no holes; a bucket code from another scheme is
+appended after them) plus a ``合计`` subtotal row, and the report ends with a grand total row
+→ :func:`write_csv` / :func:`write_xlsx` with zh/en headers.
 
-Balances are the accounts' state as stored (the nightly cycle keeps them current): the table
-keeps no balance history, so ``as_of`` only excludes accounts placed after it. A report for a
-past date therefore shows today's balances of the accounts placed by then; callers say so.
+Without a snapshot, balances are the accounts' state as stored (the nightly cycle keeps them
+current), so ``as_of`` only excludes accounts placed after it: a report for a past date then
+shows today's balances and statuses of the accounts placed by then. :func:`overdue_basis` tells
+which of the two a report used, and its ``note`` says so in the output (the CLI's table, the
+XLSX's notes sheet, the monthly PDF).
 """
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from huikuan.accounts.models import Account
 from huikuan.core.policy import DEFAULT_BUCKETS
+from huikuan.kpis.models import BalanceSnapshot, BalanceSnapshotDay
 
 ALL = "合计"
 """The product / bucket label of subtotal and grand-total rows."""
@@ -55,17 +60,53 @@ def headers() -> list[str]:
     return [f"{zh} {en}" for _, zh, en in COLUMNS]
 
 
+@dataclass(frozen=True, slots=True)
+class ReportBasis:
+    """Whether a report's balances are that day's (a snapshot) or today's."""
+
+    as_of: date
+    snapshot: bool
+
+    @property
+    def note(self) -> str:
+        day = self.as_of.isoformat()
+        if self.snapshot:
+            return f"余额取自 {day} 日终余额快照。Balances from the balance snapshot of {day}."
+        return (
+            f"{day} 无余额快照：按账户当前余额与状态计算（近似），仅含当日前入催的账户。"
+            f"Approximate: no balance snapshot of {day}; today's balances and statuses of the "
+            "accounts placed by then."
+        )
+
+
+def overdue_basis(session: Session, as_of: date) -> ReportBasis:
+    return ReportBasis(as_of, session.get(BalanceSnapshotDay, as_of) is not None)
+
+
 def _open_accounts(session: Session, as_of: date, creditor_id: int | None) -> pl.DataFrame:
-    query = select(
-        Account.product_code,
-        Account.bucket,
-        Account.principal,
-        Account.interest,
-        Account.penalty,
-        Account.fee,
-    ).where(Account.status == "open", Account.placed_on <= as_of)
-    if creditor_id is not None:
-        query = query.where(Account.creditor_id == creditor_id)
+    if overdue_basis(session, as_of).snapshot:
+        snap = BalanceSnapshot
+        query = select(
+            snap.product_code,
+            snap.bucket,
+            snap.principal,
+            snap.interest,
+            snap.penalty,
+            snap.fee,
+        ).where(snap.business_date == as_of, snap.status == "open")
+        if creditor_id is not None:
+            query = query.where(snap.creditor_id == creditor_id)
+    else:
+        query = select(
+            Account.product_code,
+            Account.bucket,
+            Account.principal,
+            Account.interest,
+            Account.penalty,
+            Account.fee,
+        ).where(Account.status == "open", Account.placed_on <= as_of)
+        if creditor_id is not None:
+            query = query.where(Account.creditor_id == creditor_id)
     schema = {
         "product_code": pl.String(),
         "bucket": pl.String(),
@@ -81,7 +122,8 @@ def _bucket_order(seen: list[str]) -> list[str]:
 
 
 def overdue_report(session: Session, as_of: date, creditor_id: int | None = None) -> pl.DataFrame:
-    """Counts and balances (fen) by product and bucket, with subtotals and a grand total.
+    """Counts and balances (fen) by product and bucket, with subtotals and a grand total, from
+    the snapshot of ``as_of`` where there is one (:func:`overdue_basis`).
 
     Columns: ``product_code, bucket, accounts, principal, interest, penalty, fee, total``.
     Rows: per product (sorted by code) one row per bucket in severity order, then the product's
@@ -136,8 +178,11 @@ def write_csv(frame: pl.DataFrame, path: Path) -> Path:
     return path
 
 
-def write_xlsx(frame: pl.DataFrame, path: Path, *, sheet: str = "逾期报表") -> Path:
-    """The report as one XLSX sheet, zh/en header row, amounts as integers (fen)."""
+def write_xlsx(
+    frame: pl.DataFrame, path: Path, *, sheet: str = "逾期报表", note: str | None = None
+) -> Path:
+    """The report as one XLSX sheet, zh/en header row, amounts as integers (fen); ``note`` (the
+    basis, say) goes on a second sheet, 说明 Notes, so the table stays machine-readable."""
     workbook = xlsxwriter.Workbook(str(path))
     try:
         worksheet = workbook.add_worksheet(sheet)
@@ -147,6 +192,9 @@ def write_xlsx(frame: pl.DataFrame, path: Path, *, sheet: str = "逾期报表") 
             worksheet.write_row(index, 0, list(row), bold if row[1] == ALL else None)
         worksheet.set_column(0, 1, 14)
         worksheet.set_column(2, len(COLUMNS) - 1, 18)
+        if note is not None:
+            notes = workbook.add_worksheet("说明 Notes")
+            notes.write(0, 0, note)
     finally:
         workbook.close()
     return path

@@ -27,7 +27,7 @@ from huikuan.access.policy import AccessDeniedError, Principal
 from huikuan.audit.service import record
 from huikuan.org.models import Creditor, Role
 from huikuan.reports.monthly import creditor_month, render_pdf
-from huikuan.reports.overdue import overdue_report, write_csv, write_xlsx
+from huikuan.reports.overdue import overdue_basis, overdue_report, write_csv, write_xlsx
 
 REPORT_ROLES = frozenset({Role.MANAGER, Role.ADMIN, Role.CREDITOR_CLIENT})
 OverdueFormat = Literal["csv", "xlsx"]
@@ -96,11 +96,15 @@ def overdue_file(
     *,
     at: datetime,
 ) -> bytes:
-    """The overdue report as CSV or XLSX bytes (zh/en headers, amounts in fen)."""
+    """The overdue report as CSV or XLSX bytes (zh/en headers, amounts in fen; the XLSX notes
+    whether the balances are that day's snapshot or today's)."""
     scope, frame = overdue_rows(session, principal, as_of, creditor_id)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"overdue.{fmt}"
-        (write_csv if fmt == "csv" else write_xlsx)(frame, path)
+        if fmt == "csv":
+            write_csv(frame, path)
+        else:
+            write_xlsx(frame, path, note=overdue_basis(session, as_of).note)
         content = path.read_bytes()
     _audit(session, principal, at, f"overdue_{fmt}", scope)
     return content
