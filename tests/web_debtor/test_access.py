@@ -180,3 +180,15 @@ def test_no_code_or_number_is_written_to_the_audit_trail(
     for text in details:
         assert phone.last_code not in text
         assert DEBTOR_MOBILE not in text
+
+
+def test_every_page_behind_the_link_needs_the_sign_in(
+    debtor_client: TestClient, world: World
+) -> None:
+    link = link_for(world.ids["c1"])
+    for path in ("plan", "pay", "dispute", "complaint", "contact", "certificate.pdf"):
+        response = debtor_client.get(f"/d/{link}/{path}", follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"] == f"/d/{link}"
+        forged = debtor_client.get(f"/d/{link[:-3]}abc/{path}", follow_redirects=False)
+        assert forged.status_code == 404, path

@@ -229,15 +229,28 @@ def debtor_sign_out(request: Request, link: str, session: DbSession, config: Con
     return response
 
 
-def _signed_in(
-    request: Request, session: Session, config: WebConfig, link: str
-) -> Visit | Response:
+@dataclass(frozen=True, slots=True)
+class SignedInVisit:
+    link: str
+    case: Case
+    debtor: access.DebtorPrincipal
+    hotline: str
+
+
+def signed_in_visit(
+    request: Request, link: str, session: DbSession, config: Config
+) -> SignedInVisit:
+    """The visit of a signed-in debtor; otherwise the "link not valid" page or the sign-in
+    (raised as :class:`PageRefusal`, so nothing the request began is kept)."""
     visit = _visit(request, session, config, link)
     if visit is None:
-        return _invalid(request)
+        raise PageRefusal(_invalid(request))
     if visit.debtor is None:
-        return RedirectResponse(f"/d/{link}", status_code=303)
-    return visit
+        raise PageRefusal(RedirectResponse(f"/d/{link}", status_code=303))
+    return SignedInVisit(visit.link, visit.case, visit.debtor, visit.hotline)
+
+
+SignedIn = Annotated[SignedInVisit, Depends(signed_in_visit)]
 
 
 def _done(request: Request, link: str, result: service.RequestView) -> Response:
@@ -250,7 +263,7 @@ def _done(request: Request, link: str, result: service.RequestView) -> Response:
 def _plan_page(
     request: Request,
     session: Session,
-    visit: Visit,
+    visit: SignedInVisit,
     config: WebConfig,
     *,
     form: dict[str, str] | None = None,
@@ -258,7 +271,6 @@ def _plan_page(
     preview: Any = None,
     status_code: int = 200,
 ) -> Response:
-    assert visit.debtor is not None
     view = service.overview(session, visit.debtor, now=config.now())
     return render(
         request,
@@ -276,10 +288,9 @@ def _plan_page(
 
 
 @router.get("/d/{link}/plan")
-def debtor_plan_form(request: Request, link: str, session: DbSession, config: Config) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
+def debtor_plan_form(
+    request: Request, link: str, visit: SignedIn, session: DbSession, config: Config
+) -> Response:
     return _plan_page(request, session, visit, config)
 
 
@@ -313,6 +324,7 @@ def _read_ask(form: dict[str, str]) -> Ask:
 def debtor_plan(
     request: Request,
     link: str,
+    visit: SignedIn,
     session: DbSession,
     config: Config,
     kind: Annotated[str, Form(max_length=16)] = "",
@@ -322,10 +334,6 @@ def debtor_plan(
     settlement_amount: Annotated[str, Form(max_length=20)] = "",
     action: Annotated[str, Form(max_length=10)] = "preview",
 ) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
-    assert visit.debtor is not None
     form = {
         "kind": kind,
         "months": months,
@@ -382,11 +390,8 @@ def _filing_page(
 
 @router.get("/d/{link}/dispute")
 def debtor_dispute_form(
-    request: Request, link: str, session: DbSession, config: Config
+    request: Request, link: str, visit: SignedIn, session: DbSession, config: Config
 ) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
     return _filing_page(request, link, "dispute", {})
 
 
@@ -394,6 +399,7 @@ def debtor_dispute_form(
 async def debtor_dispute(
     request: Request,
     link: str,
+    visit: SignedIn,
     session: DbSession,
     config: Config,
     cipher: Cipher,
@@ -401,10 +407,6 @@ async def debtor_dispute(
     note: Annotated[str, Form(max_length=4000)] = "",
     attachment: UploadFile | None = None,
 ) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
-    assert visit.debtor is not None
     upload = await _upload(attachment)
     try:
         result = service.dispute(
@@ -418,11 +420,8 @@ async def debtor_dispute(
 
 @router.get("/d/{link}/complaint")
 def debtor_complaint_form(
-    request: Request, link: str, session: DbSession, config: Config
+    request: Request, link: str, visit: SignedIn, session: DbSession, config: Config
 ) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
     return _filing_page(request, link, "complaint", {})
 
 
@@ -430,6 +429,7 @@ def debtor_complaint_form(
 async def debtor_complaint(
     request: Request,
     link: str,
+    visit: SignedIn,
     session: DbSession,
     config: Config,
     cipher: Cipher,
@@ -437,10 +437,6 @@ async def debtor_complaint(
     summary: Annotated[str, Form(max_length=4000)] = "",
     attachment: UploadFile | None = None,
 ) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
-    assert visit.debtor is not None
     upload = await _upload(attachment)
     try:
         result = service.complain(
@@ -485,20 +481,15 @@ def _contact_page(
 
 @router.get("/d/{link}/contact")
 def debtor_contact_form(
-    request: Request, link: str, session: DbSession, config: Config
+    request: Request, link: str, visit: SignedIn, session: DbSession, config: Config
 ) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
     return _contact_page(request, link)
 
 
 @router.post("/d/{link}/contact/stop-calls")
-def debtor_stop_calls(request: Request, link: str, session: DbSession, config: Config) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
-    assert visit.debtor is not None
+def debtor_stop_calls(
+    request: Request, link: str, visit: SignedIn, session: DbSession, config: Config
+) -> Response:
     return _done(request, link, service.stop_calls(session, visit.debtor, now=config.now()))
 
 
@@ -506,14 +497,11 @@ def debtor_stop_calls(request: Request, link: str, session: DbSession, config: C
 def debtor_opt_out(
     request: Request,
     link: str,
+    visit: SignedIn,
     session: DbSession,
     config: Config,
     channel: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
-    assert visit.debtor is not None
     try:
         result = service.opt_out(session, visit.debtor, channel=channel, now=config.now())
     except service.RequestInputError as exc:
@@ -525,6 +513,7 @@ def debtor_opt_out(
 def debtor_inconvenient_times(
     request: Request,
     link: str,
+    visit: SignedIn,
     session: DbSession,
     config: Config,
     weekdays: Annotated[list[str] | None, Form(max_length=7)] = None,
@@ -532,10 +521,6 @@ def debtor_inconvenient_times(
     end: Annotated[str, Form(max_length=8)] = "",
     until: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
-    assert visit.debtor is not None
     try:
         result = service.inconvenient_time(
             session,
@@ -560,7 +545,7 @@ def debtor_inconvenient_times(
 def _pay_page(
     request: Request,
     session: Session,
-    visit: Visit,
+    visit: SignedInVisit,
     config: WebConfig,
     *,
     form: dict[str, str] | None = None,
@@ -568,7 +553,6 @@ def _pay_page(
     started: OrderStarted | None = None,
     status_code: int = 200,
 ) -> Response:
-    assert visit.debtor is not None
     view = service.overview(session, visit.debtor, now=config.now())
     return render(
         request,
@@ -587,10 +571,9 @@ def _pay_page(
 
 
 @router.get("/d/{link}/pay")
-def debtor_pay_form(request: Request, link: str, session: DbSession, config: Config) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
+def debtor_pay_form(
+    request: Request, link: str, visit: SignedIn, session: DbSession, config: Config
+) -> Response:
     return _pay_page(request, session, visit, config)
 
 
@@ -598,16 +581,13 @@ def debtor_pay_form(request: Request, link: str, session: DbSession, config: Con
 def debtor_pay(
     request: Request,
     link: str,
+    visit: SignedIn,
     session: DbSession,
     config: Config,
     pay: PayConfigDep,
     amount: Annotated[str, Form(max_length=20)] = "",
     provider: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
-    assert visit.debtor is not None
     form = {"amount": amount, "provider": provider}
     try:
         try:
@@ -657,11 +637,8 @@ def certificate_secret(config: WebConfig) -> bytes:
 
 @router.get("/d/{link}/certificate.pdf")
 def debtor_certificate(
-    request: Request, link: str, session: DbSession, config: Config, cipher: Cipher
+    request: Request, link: str, visit: SignedIn, session: DbSession, config: Config, cipher: Cipher
 ) -> Response:
-    visit = _signed_in(request, session, config, link)
-    if isinstance(visit, Response):
-        return visit
     lang: Literal["zh", "en"] = "en" if getattr(request.state, "lang", "zh") == "en" else "zh"
     try:
         pdf = settlement_certificate_pdf(
@@ -677,7 +654,7 @@ def debtor_certificate(
     record(
         session,
         at=config.now(),
-        actor=visit.debtor.actor if visit.debtor else "debtor",
+        actor=visit.debtor.actor,
         action="debtor.certificate_downloaded",
         entity="case",
         entity_id=visit.case.id,
