@@ -240,6 +240,7 @@ def demo(
                 work_dir=Path("var/demo"),
                 on_day=lambda _day: progress.advance(task),
                 deliver=True,
+                agents_work=True,
             )
         except DemoExistsError as exc:
             console.print(f"[red]{exc}[/red]")

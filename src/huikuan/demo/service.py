@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -120,7 +121,14 @@ def load_demo(
     reset: bool = False,
     on_day: Callable[[date], None] | None = None,
     deliver: bool = False,
+    agents_work: bool = False,
 ) -> DemoResult:
+    """Build the demo portfolio and run its days (the module docstring).
+
+    ``agents_work``: on the full-cycle days agents also dial part of their call list (each call
+    through the guard, with a disposition; promises recorded) and debtors answer some of the
+    satisfaction surveys, so the dashboards have contacts, RPCs, PTPs and scores to show.
+    """
     if days < 0:
         raise ValueError("--days cannot be negative")
     if accounts <= 0:
@@ -149,11 +157,15 @@ def load_demo(
             _record_receipts(engine, day, seed)
         if offset > days - FULL_CYCLE_DAYS:
             _debtors_respond(engine, cipher, day, seed)
+            if agents_work:
+                _debtors_rate(engine, day, seed)
             # The last days run the whole cycle: strategy, guard and outbox included.
             cycles.append(run_day(engine, day, strategy=strategy, rules=rules, demo_letters=True))
             closes.append(close_through(engine, day))
             if deliver:
                 deliveries.append(_deliver(engine, cipher, day, work_dir))
+            if agents_work:
+                _agents_work(engine, day, seed)
         else:
             closes.append(close_through(engine, day))
             allocate_cases(engine, rules, as_of=day, actor=ACTOR, at=_stamp(day))
@@ -371,6 +383,123 @@ def _debtors_respond(engine: Engine, cipher: FieldCipher, day: date, seed: int) 
         ]
         if replies:
             record_replies(session, cipher, replies, actor=ACTOR)
+
+
+WORK_SHARE = 0.12  # of the day's assigned call tasks, the share the demo's agents dial
+# What a dial gives (the mix of a collection floor; disputes and complaints come from
+# ``_debtors_respond``): code, probability.
+CALL_MIX: tuple[tuple[str, float], ...] = (
+    ("no_answer", 0.46),
+    ("rpc", 0.22),
+    ("promise", 0.14),
+    ("third_party", 0.08),
+    ("refuse", 0.07),
+    ("wrong_number", 0.03),
+)
+ANSWER_SHARE = 0.35  # of the surveys sent, the share debtors answer
+SCORES = ((1, 0.05), (2, 0.07), (3, 0.18), (4, 0.36), (5, 0.34))
+
+
+def _agents_work(engine: Engine, day: date, seed: int) -> int:
+    """The agents dial part of today's call list between 09:00 and 18:00 (Beijing): each call
+    through :func:`huikuan.calls.service.log_call` (the guard decides; a refused call is stored
+    as evidence only), and a promise recorded for the ``promise`` dispositions. Returns how
+    many calls were logged."""
+    from huikuan.access.policy import AccessDeniedError, principal_for
+    from huikuan.accounts.models import ContactPoint
+    from huikuan.calls.models import CallTask
+    from huikuan.calls.service import log_call
+    from huikuan.cases.models import Case
+    from huikuan.cases.work import WorkInputError, case_balance, record_promise
+
+    rng = np.random.default_rng([seed, day.toordinal(), 11])
+    codes = [code for code, _ in CALL_MIX]
+    weights = [weight for _, weight in CALL_MIX]
+    with transaction(engine) as session:
+        tasks = session.execute(
+            select(CallTask.case_id, User.username, ContactPoint.id)
+            .join(User, User.id == CallTask.agent_id)
+            .join(Case, Case.id == CallTask.case_id)
+            .join(
+                ContactPoint,
+                (ContactPoint.debtor_id == Case.debtor_id)
+                & (ContactPoint.owner_type == "self")
+                & (ContactPoint.kind == "mobile")
+                & (ContactPoint.status != "invalid"),
+            )
+            .where(CallTask.due_on == day, CallTask.status == "open")
+            .order_by(CallTask.id, ContactPoint.id)
+        ).all()
+    seen: set[int] = set()
+    chosen = []
+    for case_id, username, point_id in tasks:
+        if case_id not in seen and rng.random() < WORK_SHARE:
+            chosen.append((case_id, username, point_id))
+        seen.add(case_id)
+    logged = 0
+    for start in range(0, len(chosen), 200):
+        with transaction(engine) as session:
+            principals: dict[str, Any] = {}
+            for case_id, username, point_id in chosen[start : start + 200]:
+                principal = principals.get(username) or principal_for(session, username)
+                principals[username] = principal
+                minutes = int(rng.integers(60, 600))  # 09:00–18:00 Beijing is 01:00–10:00 UTC
+                at = datetime.combine(day, time(0), tzinfo=UTC) + timedelta(minutes=minutes)
+                code = str(rng.choice(codes, p=weights))
+                try:
+                    made = log_call(
+                        session,
+                        principal,
+                        case_id,
+                        contact_point_id=point_id,
+                        disposition_code=code,
+                        note="",
+                        today=day,
+                        at=at,
+                    )
+                    if made.logged and code == "promise":
+                        case = session.get(Case, case_id)
+                        assert case is not None
+                        balance = case_balance(session, case).total
+                        share = float(rng.choice([0.1, 0.2, 0.5, 1.0]))
+                        record_promise(
+                            session,
+                            principal,
+                            case_id,
+                            amount=max(1, min(balance, int(balance * share))),
+                            promised_on=day + timedelta(days=int(rng.integers(1, 8))),
+                            today=day,
+                            at=at,
+                        )
+                except (WorkInputError, AccessDeniedError, PermissionError):
+                    continue  # a case this agent may no longer work, or nothing owed
+                logged += int(made.logged)
+    return logged
+
+
+def _debtors_rate(engine: Engine, day: date, seed: int) -> int:
+    """Some debtors answer yesterday's satisfaction text with a digit (overnight)."""
+    from huikuan.kpis.models import Survey, SurveyStatus
+    from huikuan.kpis.survey import answer_by_reply
+
+    rng = np.random.default_rng([seed, day.toordinal(), 13])
+    scores = [score for score, _ in SCORES]
+    weights = [weight for _, weight in SCORES]
+    at = datetime.combine(day, time(0, 40), tzinfo=UTC)  # 08:40 in Beijing
+    answered = 0
+    with transaction(engine) as session:
+        open_surveys = session.execute(
+            select(Survey.id, Survey.contact_point_id)
+            .where(Survey.status == SurveyStatus.SENT.value, Survey.contact_point_id.is_not(None))
+            .order_by(Survey.id)
+        ).all()
+        for _survey_id, point_id in open_surveys:
+            if point_id is None or rng.random() >= ANSWER_SHARE:
+                continue
+            score = int(rng.choice(scores, p=weights))
+            if answer_by_reply(session, [point_id], str(score), at) is not None:
+                answered += 1
+    return answered
 
 
 @dataclass(frozen=True, slots=True)
