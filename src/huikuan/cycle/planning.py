@@ -63,6 +63,7 @@ from huikuan.cycle.templates import Text
 from huikuan.db.bulk import reserve_ids, sync_id_sequence
 from huikuan.dispatch.outbox import NewMessage, stage
 from huikuan.org.models import Agency, Creditor, Role, User
+from huikuan.org.service import DEFAULT_HOTLINE
 from huikuan.payments.models import Payment
 from huikuan.selfservice.links import LinkMaker, configured_link_maker
 from huikuan.strategy.document import Strategy
@@ -397,7 +398,7 @@ def plan_day(
     at: datetime,
     texts: Texts,
     *,
-    hotline: str = "95588",
+    hotline: str = DEFAULT_HOTLINE,
     demo_letters: bool = False,
     link_of: LinkMaker | None = None,
 ) -> PlanCounts:
@@ -509,7 +510,7 @@ def plan_outsourcing_notices(
     at: datetime,
     texts: Texts,
     *,
-    hotline: str = "95588",
+    hotline: str = DEFAULT_HOTLINE,
     link_of: LinkMaker | None = None,
 ) -> int:
     """The lender tells each debtor whose case went to an agency, before the agency may contact

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import huikuan.compliance.designations as designations
@@ -44,7 +44,13 @@ from huikuan.accounts.models import Account, Debtor
 from huikuan.audit.service import record
 from huikuan.cases.models import Case, Plan
 from huikuan.cases.service import move_case
-from huikuan.cases.work import PlanInput, PlanProposal, WorkInputError, compute_plan
+from huikuan.cases.work import (
+    PlanInput,
+    PlanProposal,
+    WorkInputError,
+    case_balance,
+    compute_plan,
+)
 from huikuan.compliance.designations import DesignationInputError
 from huikuan.core.allocation import Mode, get_waterfall
 from huikuan.core.balances import Balance
@@ -434,30 +440,33 @@ def preview_plan(
     session: Session, principal: DebtorPrincipal, ask: Ask, *, today: date
 ) -> tuple[PlanProposal, tuple[Breach, ...]]:
     """The schedule and the rules it goes beyond, nothing stored (the page's "calculate")."""
-    case = _case(session, principal)
-    return _plan_for(session, case, ask, today=today)
+    worked = _plan_for(session, _case(session, principal), ask, today=today)
+    return worked.proposal, worked.breaches
 
 
-def _plan_for(
-    session: Session, case: Case, ask: Ask, *, today: date
-) -> tuple[PlanProposal, tuple[Breach, ...]]:
+@dataclass(frozen=True, slots=True)
+class _Worked:
+    """An ask worked out: the core's schedule, the rules it breaks, what was typed, the rules."""
+
+    proposal: PlanProposal
+    breaches: tuple[Breach, ...]
+    inputs: PlanInput
+    offers: Offers
+
+
+def _plan_for(session: Session, case: Case, ask: Ask, *, today: date) -> _Worked:
     if ask.kind not in ("instalment", "settlement"):
         raise RequestInputError(
             "kind", "choose an instalment plan or a settlement", "请选择分期或协商结清"
         )
-    accounts = list(session.scalars(select(Account).where(Account.case_id == case.id)))
-    balance = Balance(
-        sum(a.principal for a in accounts),
-        sum(a.interest for a in accounts),
-        sum(a.penalty for a in accounts),
-        sum(a.fee for a in accounts),
-    )
+    balance = case_balance(session, case)
     inputs = PlanInput(
         kind=ask.kind,
         months=ask.months,
         first_due_on=ask.first_due_on.isoformat(),
         down_payment=format_minor(ask.down_payment) if ask.down_payment else "",
         settlement_amount=format_minor(ask.settlement_amount) if ask.kind == "settlement" else "",
+        note="债务人自助申请 / asked on the debtor's own page",
     )
     try:
         proposal = compute_plan(balance, inputs, today=today)
@@ -465,8 +474,9 @@ def _plan_for(
         first = exc.errors[0]
         raise RequestInputError(first.field, first.message, first.message_zh) from None
     offers = offers_for(session, case.creditor_id)
-    dpd = max((a.dpd for a in accounts), default=0)
-    return proposal, check_ask(offers, ask, balance=balance, dpd=dpd, today=today)
+    dpd = session.scalar(select(func.max(Account.dpd)).where(Account.case_id == case.id)) or 0
+    breaches = check_ask(offers, ask, balance=balance, dpd=dpd, today=today)
+    return _Worked(proposal, breaches, inputs, offers)
 
 
 def ask_for_plan(
@@ -486,15 +496,12 @@ def ask_for_plan(
             "a plan is already agreed or waiting for approval on this debt",
             "该笔欠款已有生效或待审批的还款方案",
         )
-    proposal, breaches = _plan_for(session, case, ask, today=today)
-    offers = offers_for(session, case.creditor_id)
-    inputs = PlanInput(
-        kind=ask.kind,
-        months=ask.months,
-        first_due_on=ask.first_due_on.isoformat(),
-        down_payment=format_minor(ask.down_payment) if ask.down_payment else "",
-        settlement_amount=format_minor(ask.settlement_amount) if ask.kind == "settlement" else "",
-        note="债务人自助申请 / asked on the debtor's own page",
+    worked = _plan_for(session, case, ask, today=today)
+    proposal, breaches, inputs, offers = (
+        worked.proposal,
+        worked.breaches,
+        worked.inputs,
+        worked.offers,
     )
     state_refusal = check_transition(case.state, CaseState.IN_PLAN, Reason.PLAN_AGREED)
     agreed = not breaches and (case.state == CaseState.IN_PLAN.value or state_refusal is None)
