@@ -33,7 +33,7 @@ from huikuan.security.app_secret import DEV_SECRET_FILE, app_secret_key
 from huikuan.security.app_secret import SECRET_ENV as SECRET_ENV  # tests set it by this name
 from huikuan.security.crypto import FieldCipher
 from huikuan.security.keystore import cipher_from_settings
-from huikuan.selfservice.links import link_secret, make_link_token
+from huikuan.selfservice.links import case_link_maker
 from huikuan.settings import Settings, get_settings
 from huikuan.web.app import create_app
 from huikuan.web.demo_users import seed_demo_users
@@ -80,13 +80,13 @@ def demo_debtor_lines(
         ).first()
     if found is None:
         return []
-    token = make_link_token(link_secret(secret), found[0], issued_on=today)
+    link = case_link_maker(settings.public_base_url, secret)(found[0], today)
     phone = cipher.decrypt(found[1], context="contact.value")
-    base = settings.public_base_url.rstrip("/")
+    inbox = f"{settings.public_base_url.rstrip('/')}/d-inbox"
     return [
         "Debtor's own page (债务人自助, synthetic demo debtor):",
-        f"  {base}/d/{token}",
-        f"  type the mobile on file: {phone}; the one-time code appears at {base}/d-inbox",
+        f"  {link}",
+        f"  type the mobile on file: {phone}; the one-time code appears at {inbox}",
     ]
 
 
