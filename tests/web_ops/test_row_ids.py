@@ -94,3 +94,14 @@ def test_the_walk_notices_an_unbounded_id() -> None:
         case_id: int
 
     assert not all(_bounded(metadata) for _, metadata in _model_ids(Probe, "probe"))
+
+
+def test_a_nul_in_the_path_or_query_is_a_client_error() -> None:
+    from fastapi.testclient import TestClient
+
+    cipher = FieldCipher.from_spec(generate_spec(), generate_key())
+    app = create_app(create_engine("sqlite://"), cipher, secret_key="x" * 32)
+    with TestClient(app) as client:
+        assert client.get("/api/sessions", params={"user": "a\x00b"}).status_code == 400
+        assert client.get("/d/a%00b").status_code == 400
+        assert client.get("/healthz").status_code != 400

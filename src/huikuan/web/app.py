@@ -159,6 +159,11 @@ def create_app(
     ) -> Response:
         started = time.perf_counter()
         path = request.url.path
+        if "\x00" in path or "%00" in request.url.query:
+            # No text column takes a NUL (PostgreSQL refuses it): a client error, answered here
+            # once for every route rather than by each query parameter.
+            metrics.observe(request.method, _route_of(request), 400, _since(started))
+            return PlainTextResponse("NUL characters are not accepted", status_code=400)
         request.state.lang = choose_language(
             request.cookies.get("lang"), request.headers.get("accept-language")
         )
